@@ -32,6 +32,11 @@ export function commitPolynomial(polynomial: Polynomial): Point[] {
 
 /** λ_j for interpolation at 0 over the evaluation points `ids` (all distinct, non-zero). */
 export function lagrangeCoefficient(ids: readonly number[], j: number): bigint {
+  return lagrangeCoefficientAt(ids, j, 0n);
+}
+
+/** λ_j(x) = Π_{m≠j} (x − m)/(j − m): the weight of f(j) in f(x) for a polynomial of degree |ids|−1. */
+export function lagrangeCoefficientAt(ids: readonly number[], j: number, x: bigint): bigint {
   assertDistinctIds(ids);
   if (!ids.includes(j)) throw new RangeError(`party ${j} is not in the set [${ids.join(', ')}]`);
   let numerator = 1n;
@@ -40,8 +45,8 @@ export function lagrangeCoefficient(ids: readonly number[], j: number): bigint {
   for (const m of ids) {
     if (m === j) continue;
     const xm = BigInt(m);
-    numerator = (numerator * xm) % CURVE_ORDER;
-    denominator = (denominator * modQ(xm - xj)) % CURVE_ORDER;
+    numerator = (numerator * modQ(x - xm)) % CURVE_ORDER;
+    denominator = (denominator * modQ(xj - xm)) % CURVE_ORDER;
   }
   return modQ(numerator * invertScalar(denominator));
 }
