@@ -1,0 +1,104 @@
+/**
+ * The storage barrier: every value the gateway writes passes through AES-256-GCM with the storage path as
+ * additional data, so a ciphertext copied to another path (or edited) fails to open instead of being served
+ * as some other record. The 32-byte barrier key is random, generated on first start, and kept in the store
+ * only as sealed by the node's `Seal` (HSM or passphrase), so the raw database alone reveals nothing.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { BatchOperation, KeyValueStore } from '../../node/store/kv.js';
+import type { Seal } from '../../node/hsm/seal.js';
+import { BarrierIntegrityError } from './errors.js';
+
+const FORMAT_V1 = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const BARRIER_KEY_PATH = 'sys/barrier-key';
+// Binds the sealed barrier key to its purpose, so no other sealed blob of this node can stand in for it.
+const BARRIER_KEY_AD = new TextEncoder().encode('luxkms/gateway/barrier-key/v1');
+
+export class Barrier {
+  readonly #key: Buffer;
+  private constructor(key: Uint8Array) {
+    this.#key = Buffer.from(key);
+  }
+
+  /** Unseals the barrier key, creating and sealing a fresh one on first start. */
+  static async open(store: KeyValueStore, seal: Seal): Promise<{ barrier: Barrier; created: boolean }> {
+    const sealed = await store.get(BARRIER_KEY_PATH);
+    if (sealed) return { barrier: new Barrier(await seal.unseal(sealed, BARRIER_KEY_AD)), created: false };
+    const key = randomBytes(32);
+    await store.put(BARRIER_KEY_PATH, await seal.seal(key, BARRIER_KEY_AD));
+    return { barrier: new Barrier(key), created: true };
+  }
+
+  encrypt(path: string, plaintext: Uint8Array): Uint8Array {
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
+    cipher.setAAD(Buffer.from(path, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([Buffer.of(FORMAT_V1), nonce, body, cipher.getAuthTag()]);
+  }
+
+  decrypt(path: string, blob: Uint8Array): Uint8Array {
+    if (blob.length < 1 + NONCE_BYTES + TAG_BYTES || blob[0] !== FORMAT_V1) throw new BarrierIntegrityError(path);
+    const nonce = blob.subarray(1, 1 + NONCE_BYTES);
+    const tag = blob.subarray(blob.length - TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce);
+    decipher.setAAD(Buffer.from(path, 'utf8'));
+    decipher.setAuthTag(tag);
+    try {
+      return Buffer.concat([decipher.update(blob.subarray(1 + NONCE_BYTES, blob.length - TAG_BYTES)), decipher.final()]);
+    } catch (cause) {
+      throw new BarrierIntegrityError(path, { cause });
+    }
+  }
+}
+
+/** JSON records behind the barrier: the one way services read and write gateway state. */
+export class EncryptedStore {
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly barrier: Barrier,
+  ) {}
+
+  async getBytes(path: string): Promise<Uint8Array | undefined> {
+    const blob = await this.store.get(path);
+    return blob === undefined ? undefined : this.barrier.decrypt(path, blob);
+  }
+
+  async getJson<T>(path: string): Promise<T | undefined> {
+    const bytes = await this.getBytes(path);
+    return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as T);
+  }
+
+  putOp(path: string, value: Uint8Array): BatchOperation {
+    return { type: 'put', key: path, value: this.barrier.encrypt(path, value) };
+  }
+
+  putJsonOp(path: string, value: unknown): BatchOperation {
+    return this.putOp(path, Buffer.from(JSON.stringify(value), 'utf8'));
+  }
+
+  async putJson(path: string, value: unknown): Promise<void> {
+    await this.batch([this.putJsonOp(path, value)]);
+  }
+
+  async batch(ops: readonly BatchOperation[]): Promise<void> {
+    await this.store.batch(ops);
+  }
+
+  async del(path: string): Promise<void> {
+    await this.store.del(path);
+  }
+
+  /** Decrypted JSON records under `prefix`, in key order. */
+  async *entriesJson<T>(prefix: string, options?: { after?: string; limit?: number }): AsyncIterable<[string, T]> {
+    for await (const [key, blob] of this.store.entries(prefix, options)) {
+      yield [key, JSON.parse(Buffer.from(this.barrier.decrypt(key, blob)).toString('utf8')) as T];
+    }
+  }
+
+  async *keys(prefix: string): AsyncIterable<string> {
+    for await (const [key] of this.store.entries(prefix)) yield key;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The gateway's public entry points. `createGateway` wires services over a store and a seal and returns the
+ * (not yet listening) app; `startGateway` also opens the embedded LevelDB store and listens.
+ *
+ * On first start an admin API key (all environments, the built-in `root` policy) is created and returned
+ * once; only its hash is kept. Later starts never return it again.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { KeyValueStore } from '../../node/store/kv.js';
+import type { Seal } from '../../node/hsm/seal.js';
+import { openLevelStore } from '../../node/store/level-store.js';
+import { AuditLog } from '../engines/audit/service.js';
+import { PolicyService, ROOT_POLICY } from '../engines/policies/service.js';
+import { SecretsService } from '../engines/secrets/service.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WebhookService, type WebhookOptions } from '../engines/webhooks/service.js';
+import { buildApp, type AppOptions } from './app.js';
+import { ALL_ENVIRONMENTS, ApiKeyService } from './auth/api-keys.js';
+import { EnvironmentService } from './auth/environments.js';
+import { Barrier, EncryptedStore } from './barrier.js';
+
+const ADMIN_MARKER = 'sys/admin-key';
+// How long in-flight requests get to finish on close before their connections are cut.
+const CLOSE_GRACE_MS = 10_000;
+
+export interface GatewayOptions extends AppOptions {
+  store: KeyValueStore;
+  seal: Seal;
+  /** Where the audit chain lives; defaults to `store`. */
+  auditStore?: KeyValueStore;
+  webhooks?: Partial<WebhookOptions>;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  /** Present only on the first start: the admin token, shown this once. */
+  adminApiKey?: string;
+  /** Stops taking requests, waits for in-flight ones, flushes the audit log and stops webhook delivery. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { barrier } = await Barrier.open(options.store, options.seal);
+  const store = new EncryptedStore(options.store, barrier);
+  const apiKeys = new ApiKeyService(store);
+  const environments = new EnvironmentService(store);
+  const policies = new PolicyService(store);
+  const audit = new AuditLog(options.auditStore ?? options.store);
+  const webhooks = new WebhookService(store, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhooks });
+  await Promise.all([apiKeys.init(), environments.init(), policies.init(), audit.init()]);
+  await webhooks.init();
+
+  let adminApiKey: string | undefined;
+  // A marker, not "no keys yet": a crash between creating the barrier and the admin key must not skip it.
+  if (!(await store.getJson(ADMIN_MARKER))) {
+    const created = await apiKeys.create({ name: 'admin', environments: [ALL_ENVIRONMENTS], policies: [ROOT_POLICY] });
+    await store.putJson(ADMIN_MARKER, { id: created.key.id, createdAt: created.key.createdAt });
+    adminApiKey = created.apiKey;
+  }
+
+  const secrets = new SecretsService(store, webhooks);
+  const app = await buildApp({ apiKeys, environments, policies, audit, secrets, webhooks }, options);
+  let closing: Promise<void> | undefined;
+  // Idle keep-alive sockets are closed when closing starts; sockets busy at that moment must close after their
+  // response, or clients would hold them open (and `close()` pending) for the whole keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  await app.ready();
+
+  return {
+    app,
+    ...(adminApiKey ? { adminApiKey } : {}),
+    close: () =>
+      (closing ??= (async () => {
+        const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
+        webhooks.close();
+        await audit.drain();
+      })()),
+  };
+}
+
+export interface StartOptions extends Omit<GatewayOptions, 'store'> {
+  host?: string;
+  port?: number;
+  /** LevelDB directory, opened here and closed by `close()`; or pass `store` to own it yourself. */
+  dataDir?: string;
+  store?: KeyValueStore;
+  /** Close gracefully on SIGINT/SIGTERM. */
+  handleSignals?: boolean;
+}
+
+export interface RunningGateway extends Gateway {
+  url: string;
+}
+
+export async function startGateway(options: StartOptions): Promise<RunningGateway> {
+  if (!options.store && !options.dataDir) throw new TypeError('startGateway: expected "store" or "dataDir"');
+  const ownedStore = options.store ? undefined : await openLevelStore(options.dataDir!);
+  const store = options.store ?? ownedStore!;
+  let gateway: Gateway;
+  try {
+    gateway = await createGateway({ ...options, store });
+  } catch (err) {
+    await ownedStore?.close();
+    throw err;
+  }
+  const url = await gateway.app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+
+  const close = async () => {
+    await gateway.close();
+    await ownedStore?.close();
+  };
+  if (options.handleSignals) {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return { ...gateway, url, close };
+}
