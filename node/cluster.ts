@@ -1,0 +1,128 @@
+/**
+ * The one client interface the rest of the product (control API, gateway, CLI) uses to reach the cluster:
+ * key generation, signing, resharing, refresh and status, each run as ceremonies between party nodes.
+ */
+import { InvalidInputError, type PartyId } from '../protocols/errors.js';
+import type { WireValue } from '../protocols/math/wire.js';
+import { validateCommittee, validateParties } from '../protocols/round/committee.js';
+import type { PartyNode } from './daemon.js';
+import { checkKeyId, KEY_PROTOCOLS, newKeyId, type KeyProtocol, type KeyRecord } from './keys/key-vault.js';
+import type { SessionOutcome } from './sessions/manager.js';
+
+export interface KeygenRequest {
+  protocol: KeyProtocol;
+  threshold: number;
+  parties: PartyId[];
+  keyId?: string;
+}
+
+export interface SignRequest {
+  keyId: string;
+  /** The 32-byte digest to sign (ECDSA: the message hash; BIP-340: the message itself, usually a sighash). */
+  digest: Uint8Array;
+  signers?: PartyId[];
+}
+
+export interface SignResult {
+  keyId: string;
+  protocol: KeyProtocol;
+  publicKey: string;
+  signers: PartyId[];
+  /** ECDSA: 64-byte low-s r‖s; frost-taproot: 64-byte BIP-340; frost: 65-byte R‖z (RFC 9591). Hex. */
+  signature: string;
+  r?: string;
+  s?: string;
+  recovery?: number;
+}
+
+export interface KeySummary {
+  keyId: string;
+  protocol: KeyProtocol;
+  publicKey: string;
+  threshold: number;
+  parties: PartyId[];
+  generation: number;
+}
+
+export type CeremonyRunner = (ceremony: string, parties: readonly PartyId[], params: WireValue) => Promise<SessionOutcome>;
+
+/** Extension point: the protocol families register how they run keygen and signing across the cluster. */
+export interface ProtocolDriver {
+  keygen(run: CeremonyRunner, request: Required<KeygenRequest>): Promise<KeySummary>;
+  sign(run: CeremonyRunner, record: KeyRecord, digest: Uint8Array, signers: PartyId[]): Promise<SignResult>;
+}
+
+export class ClusterService {
+  constructor(
+    private readonly node: PartyNode,
+    private readonly drivers: Partial<Record<KeyProtocol, ProtocolDriver>>,
+  ) {}
+
+  private run: CeremonyRunner = (ceremony, parties, params) => this.node.sessions.run(ceremony, parties, params);
+
+  private driver(protocol: KeyProtocol): ProtocolDriver {
+    const driver = this.drivers[protocol];
+    if (!driver) throw new InvalidInputError(`protocol "${protocol}" is not available on this node`, 'protocol_unavailable');
+    return driver;
+  }
+
+  status() {
+    return this.node.status();
+  }
+
+  async keys(): Promise<KeyRecord[]> {
+    return this.node.services.vault.list();
+  }
+
+  async key(keyId: string): Promise<KeyRecord> {
+    return this.node.services.vault.require(checkKeyId(keyId));
+  }
+
+  async keygen(request: KeygenRequest): Promise<KeySummary> {
+    if (!KEY_PROTOCOLS.includes(request.protocol)) {
+      throw new InvalidInputError(`"protocol" expected one of ${KEY_PROTOCOLS.join(', ')}, got ${JSON.stringify(request.protocol)}`);
+    }
+    const members = this.node.services.config.members.map((m) => m.id);
+    const parties = validateParties(request.parties);
+    for (const p of parties) if (!members.includes(p)) throw new InvalidInputError(`"parties" has ${p}, which is not a cluster member`);
+    validateCommittee(request.threshold, parties, parties[0]!);
+    const keyId = request.keyId === undefined ? newKeyId(request.protocol) : checkKeyId(request.keyId);
+    return this.driver(request.protocol).keygen(this.run, { protocol: request.protocol, threshold: request.threshold, parties, keyId });
+  }
+
+  async sign(request: SignRequest): Promise<SignResult> {
+    if (!(request.digest instanceof Uint8Array) || request.digest.length !== 32) {
+      throw new InvalidInputError(`"hash" expected 32 bytes, got ${request.digest instanceof Uint8Array ? request.digest.length : typeof request.digest}`);
+    }
+    const record = await this.key(request.keyId);
+    if (record.locked) throw new InvalidInputError(`key "${record.keyId}" is locked: ${record.locked.reason}`, 'key_locked');
+    const signers = request.signers ? validateParties(request.signers, 'signers') : this.defaultSigners(record);
+    if (signers.length < record.threshold) throw new InvalidInputError(`"signers" expected at least ${record.threshold} parties, got ${signers.length}`);
+    for (const s of signers) if (!record.parties.includes(s)) throw new InvalidInputError(`"signers" has ${s}, which holds no share of key "${record.keyId}"`);
+    return this.driver(record.protocol).sign(this.run, record, request.digest, signers);
+  }
+
+  /** This node first when it holds a share, then connected holders in id order, `threshold` of them. */
+  private defaultSigners(record: KeyRecord): PartyId[] {
+    const self = this.node.services.config.id;
+    const connected = new Set(this.node.status().members.filter((m) => m.connected).map((m) => m.id));
+    const ordered = [...record.parties].sort((a, b) => (a === self ? -1 : b === self ? 1 : a - b));
+    const available = ordered.filter((p) => connected.has(p));
+    if (available.length < record.threshold) {
+      throw new InvalidInputError(`key "${record.keyId}" needs ${record.threshold} signers but only ${available.length} of its parties are connected`, 'not_enough_signers');
+    }
+    return available.slice(0, record.threshold).sort((a, b) => a - b);
+  }
+}
+
+/** All summaries must agree on one value (e.g. the public key); otherwise some party is lying or broken. */
+export function agreedField(outcome: SessionOutcome, field: string): string {
+  const values = new Set<string>();
+  for (const summary of outcome.summaries.values()) {
+    const v = (summary as Record<string, unknown>)[field];
+    if (typeof v !== 'string') throw new InvalidInputError(`a party reported no "${field}"`);
+    values.add(v);
+  }
+  if (values.size !== 1) throw new InvalidInputError(`parties disagree on "${field}": ${[...values].join(' vs ')}`, 'parties_disagree');
+  return [...values][0]!;
+}

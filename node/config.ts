@@ -1,0 +1,140 @@
+/**
+ * A party node's configuration file (`node.json`), validated field by field with messages that name the
+ * field and the expectation. Secrets (seal passphrase, HSM PIN) are never in the file itself: they come from
+ * an environment variable or a file with restricted permissions.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { InvalidInputError, type PartyId } from '../protocols/errors.js';
+import { HSM_PROVIDERS } from './hsm/providers.js';
+
+export interface MemberConfig {
+  id: PartyId;
+  peerId: string;
+  multiaddrs: string[];
+}
+
+export type SealSettings =
+  | { provider: 'software'; passphraseEnv?: string; passphraseFile?: string }
+  | { provider: keyof typeof HSM_PROVIDERS; library?: string; tokenLabel: string; keyLabel: string; pinEnv?: string; pinFile?: string };
+
+export interface NodeConfig {
+  id: PartyId;
+  /** Absolute path of the node's data directory (identity, LevelDB, seal salt). */
+  dataDir: string;
+  listen: string;
+  control: { host: string; port: number };
+  gateway: { host: string; port: number } | null;
+  seal: SealSettings;
+  members: MemberConfig[];
+  roundTimeoutMs: number;
+  presignPoolTarget: number;
+}
+
+type Raw = Record<string, unknown>;
+
+function object(value: unknown, name: string): Raw {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(`"${name}" expected an object`);
+  return value as Raw;
+}
+
+function string(raw: Raw, key: string, name = key, optional = false): string | undefined {
+  const v = raw[key];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw new InvalidInputError(`"${name}" expected a non-empty string, got ${JSON.stringify(v) ?? 'nothing'}`);
+  return v;
+}
+
+function integer(raw: Raw, key: string, min: number, max: number, name = key, fallback?: number): number {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidInputError(`"${name}" expected integer ${min}..${max}, got ${JSON.stringify(v) ?? 'nothing'}`);
+  }
+  return v;
+}
+
+function endpoint(value: unknown, name: string): { host: string; port: number } {
+  const raw = object(value, name);
+  return { host: string(raw, 'host', `${name}.host`)!, port: integer(raw, 'port', 0, 65535, `${name}.port`) };
+}
+
+function seal(value: unknown): SealSettings {
+  const raw = object(value, 'seal');
+  const provider = string(raw, 'provider', 'seal.provider')!;
+  if (provider === 'software') {
+    const passphraseEnv = string(raw, 'passphraseEnv', 'seal.passphraseEnv', true);
+    const passphraseFile = string(raw, 'passphraseFile', 'seal.passphraseFile', true);
+    if (!passphraseEnv && !passphraseFile) throw new InvalidInputError('"seal" with provider "software" needs "passphraseEnv" or "passphraseFile"');
+    return { provider, ...(passphraseEnv ? { passphraseEnv } : {}), ...(passphraseFile ? { passphraseFile } : {}) };
+  }
+  if (!(provider in HSM_PROVIDERS)) {
+    throw new InvalidInputError(`"seal.provider" expected one of software, ${Object.keys(HSM_PROVIDERS).join(', ')}, got "${provider}"`);
+  }
+  const pinEnv = string(raw, 'pinEnv', 'seal.pinEnv', true);
+  const pinFile = string(raw, 'pinFile', 'seal.pinFile', true);
+  if (!pinEnv && !pinFile) throw new InvalidInputError('"seal" with an HSM provider needs "pinEnv" or "pinFile"');
+  const library = string(raw, 'library', 'seal.library', true);
+  return {
+    provider: provider as keyof typeof HSM_PROVIDERS,
+    ...(library ? { library } : {}),
+    tokenLabel: string(raw, 'tokenLabel', 'seal.tokenLabel')!,
+    keyLabel: string(raw, 'keyLabel', 'seal.keyLabel')!,
+    ...(pinEnv ? { pinEnv } : {}),
+    ...(pinFile ? { pinFile } : {}),
+  };
+}
+
+function members(value: unknown, self: PartyId): MemberConfig[] {
+  if (!Array.isArray(value) || value.length === 0) throw new InvalidInputError('"members" expected a non-empty list');
+  const seenIds = new Set<number>();
+  const seenPeers = new Set<string>();
+  const out = value.map((m, i) => {
+    const raw = object(m, `members[${i}]`);
+    const id = integer(raw, 'id', 1, 1_000_000, `members[${i}].id`);
+    const peerId = string(raw, 'peerId', `members[${i}].peerId`)!;
+    const addrs = raw.multiaddrs ?? [];
+    if (!Array.isArray(addrs) || addrs.some((a) => typeof a !== 'string' || !a.startsWith('/'))) {
+      throw new InvalidInputError(`"members[${i}].multiaddrs" expected a list of multiaddr strings`);
+    }
+    if (seenIds.has(id)) throw new InvalidInputError(`"members" has duplicate id ${id}`);
+    if (seenPeers.has(peerId)) throw new InvalidInputError(`"members" has duplicate peerId ${peerId}`);
+    seenIds.add(id);
+    seenPeers.add(peerId);
+    return { id, peerId, multiaddrs: addrs as string[] };
+  });
+  if (!seenIds.has(self)) throw new InvalidInputError(`"members" must include this node (id ${self})`);
+  return out.sort((a, b) => a.id - b.id);
+}
+
+export function parseNodeConfig(value: unknown, baseDir: string): NodeConfig {
+  const raw = object(value, 'node config');
+  const id = integer(raw, 'id', 1, 1_000_000);
+  const dataDir = string(raw, 'dataDir')!;
+  return {
+    id,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
+    listen: string(raw, 'listen')!,
+    control: endpoint(raw.control, 'control'),
+    gateway: raw.gateway === undefined || raw.gateway === null ? null : endpoint(raw.gateway, 'gateway'),
+    seal: seal(raw.seal),
+    members: members(raw.members, id),
+    roundTimeoutMs: integer(raw, 'roundTimeoutMs', 100, 600_000, 'roundTimeoutMs', 30_000),
+    presignPoolTarget: integer(raw, 'presignPoolTarget', 0, 1_000, 'presignPoolTarget', 4),
+  };
+}
+
+export async function loadNodeConfig(file: string): Promise<NodeConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`cannot read node config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidInputError(`node config ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseNodeConfig(json, dirname(resolve(file)));
+}

@@ -1,0 +1,226 @@
+/**
+ * Everything a node keeps per threshold key: plain metadata (protocol, committee, public key, which share
+ * generation is active, whether a newer one is pending) and, sealed, the share, the aux secrets and the
+ * presignatures. Generation changes are atomic batches: a crash leaves the old generation active or the new one.
+ */
+import { randomBytes } from 'node:crypto';
+import { InvalidInputError, MalformedError, type PartyId } from '../../protocols/errors.js';
+import type { SealedRecordStore, SealedWrite } from '../store/sealed-store.js';
+import { Mutex } from '../util/mutex.js';
+
+export type KeyProtocol = 'cggmp21' | 'frost' | 'frost-taproot';
+export const KEY_PROTOCOLS: readonly KeyProtocol[] = ['cggmp21', 'frost', 'frost-taproot'];
+
+export interface KeyRecord {
+  keyId: string;
+  protocol: KeyProtocol;
+  threshold: number;
+  parties: PartyId[];
+  /** Hex SEC1 compressed (x-only, BIP-341-tweaked, for frost-taproot). */
+  publicKey: string;
+  generation: number;
+  /** A reshare or refresh in flight: its share is stored but not used until every party confirmed it. */
+  pending?: { generation: number; threshold: number; parties: PartyId[] };
+  createdAt: string;
+  /** Set after an unattributable signing failure (Lindell17 defence): the key signs nothing until unlocked. */
+  locked?: { reason: string; at: string };
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+export function checkKeyId(keyId: unknown): string {
+  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
+    throw new InvalidInputError(`"keyId" expected 1..64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(keyId)}`);
+  }
+  return keyId;
+}
+
+export function newKeyId(protocol: KeyProtocol): string {
+  return `${protocol}-${randomBytes(8).toString('hex')}`;
+}
+
+const metaKey = (keyId: string) => `key/${keyId}`;
+const shareId = (keyId: string) => `share/${keyId}`;
+const auxId = (keyId: string) => `aux/${keyId}`;
+const presigId = (keyId: string, id: string) => `presig/${keyId}/${id}`;
+const presigIndex = (keyId: string) => `presig-index/${keyId}`;
+
+export class KeyVault {
+  /** Index and metadata updates are read-modify-write: one at a time. */
+  private readonly mutex = new Mutex();
+
+  constructor(private readonly store: SealedRecordStore) {}
+
+  async get(keyId: string): Promise<KeyRecord | undefined> {
+    const bytes = await this.store.getMeta(metaKey(checkKeyId(keyId)));
+    if (!bytes) return undefined;
+    try {
+      return JSON.parse(fromUtf8.decode(bytes)) as KeyRecord;
+    } catch {
+      throw new MalformedError(`stored metadata of key ${keyId} is not valid JSON`);
+    }
+  }
+
+  async require(keyId: string): Promise<KeyRecord> {
+    const record = await this.get(keyId);
+    if (!record) throw new InvalidInputError(`unknown key "${keyId}"`, 'key_not_found');
+    return record;
+  }
+
+  async list(): Promise<KeyRecord[]> {
+    const index = await this.store.getMeta('key-index');
+    const ids: string[] = index ? JSON.parse(fromUtf8.decode(index)) : [];
+    const out: KeyRecord[] = [];
+    for (const id of ids) {
+      const r = await this.get(id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** A new key: metadata, share (and aux) for generation `record.generation`, all in one batch. */
+  async create(record: KeyRecord, share: Uint8Array, aux?: Uint8Array): Promise<void> {
+    return this.mutex.run(async () => {
+      if (await this.get(record.keyId)) throw new InvalidInputError(`key "${record.keyId}" already exists`, 'key_exists');
+      const index = await this.store.getMeta('key-index');
+      const ids: string[] = index ? JSON.parse(fromUtf8.decode(index)) : [];
+      const writes: SealedWrite[] = [
+        { type: 'putSealed', recordId: shareId(record.keyId), generation: record.generation, plaintext: share },
+        { type: 'putMeta', key: metaKey(record.keyId), value: utf8.encode(JSON.stringify(record)) },
+        { type: 'putMeta', key: 'key-index', value: utf8.encode(JSON.stringify([...ids, record.keyId])) },
+      ];
+      if (aux) writes.push({ type: 'putSealed', recordId: auxId(record.keyId), generation: record.generation, plaintext: aux });
+      await this.store.commit(writes);
+    });
+  }
+
+  async share(keyId: string, generation: number): Promise<Uint8Array> {
+    const bytes = await this.store.getSealed(shareId(keyId), generation);
+    if (!bytes) throw new InvalidInputError(`this node holds no share of key "${keyId}" generation ${generation}`, 'share_not_found');
+    return bytes;
+  }
+
+  async aux(keyId: string, generation: number): Promise<Uint8Array | undefined> {
+    return this.store.getSealed(auxId(keyId), generation);
+  }
+
+  async putAux(keyId: string, generation: number, aux: Uint8Array): Promise<void> {
+    await this.store.putSealed(auxId(keyId), generation, aux);
+  }
+
+  /** Store a new generation's share without activating it (reshare/refresh, before every party confirmed). */
+  async stage(keyId: string, pending: NonNullable<KeyRecord['pending']>, share: Uint8Array, aux?: Uint8Array, baseRecord?: KeyRecord): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = (await this.get(keyId)) ?? baseRecord;
+      if (!record) throw new InvalidInputError(`unknown key "${keyId}"`, 'key_not_found');
+      const isNew = !(await this.get(keyId));
+      const next: KeyRecord = { ...record, pending };
+      const writes: SealedWrite[] = [
+        { type: 'putSealed', recordId: shareId(keyId), generation: pending.generation, plaintext: share },
+        { type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) },
+      ];
+      if (aux) writes.push({ type: 'putSealed', recordId: auxId(keyId), generation: pending.generation, plaintext: aux });
+      if (isNew) {
+        const index = await this.store.getMeta('key-index');
+        const ids: string[] = index ? JSON.parse(fromUtf8.decode(index)) : [];
+        writes.push({ type: 'putMeta', key: 'key-index', value: utf8.encode(JSON.stringify([...ids, keyId])) });
+      }
+      await this.store.commit(writes);
+    });
+  }
+
+  /** Make the pending generation active and erase the old one (its share, aux and unused presignatures). */
+  async activate(keyId: string, generation: number): Promise<KeyRecord> {
+    return this.mutex.run(async () => {
+      const record = await this.require(keyId);
+      if (!record.pending || record.pending.generation !== generation) {
+        throw new InvalidInputError(`key "${keyId}" has no pending generation ${generation}`, 'no_pending_generation');
+      }
+      const old = record.generation;
+      const next: KeyRecord = { ...record, generation, threshold: record.pending.threshold, parties: record.pending.parties };
+      delete next.pending;
+      const writes: SealedWrite[] = [
+        { type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) },
+        { type: 'delSealed', recordId: shareId(keyId), generation: old },
+        { type: 'delSealed', recordId: auxId(keyId), generation: old },
+        ...(await this.presignatureIds(keyId)).map((id): SealedWrite => ({ type: 'delSealed', recordId: presigId(keyId, id), generation: old })),
+        { type: 'delMeta', key: presigIndex(keyId) },
+      ];
+      await this.store.commit(writes);
+      return next;
+    });
+  }
+
+  /** Forget a pending generation (the reshare failed or timed out): generation k stays as it was. */
+  async discardPending(keyId: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = await this.get(keyId);
+      if (!record?.pending) return;
+      const { generation } = record.pending;
+      const next: KeyRecord = { ...record };
+      delete next.pending;
+      await this.store.commit([
+        { type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) },
+        { type: 'delSealed', recordId: shareId(keyId), generation },
+        { type: 'delSealed', recordId: auxId(keyId), generation },
+      ]);
+    });
+  }
+
+  async lock(keyId: string, reason: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = await this.require(keyId);
+      await this.store.putMeta(metaKey(keyId), utf8.encode(JSON.stringify({ ...record, locked: { reason, at: new Date().toISOString() } })));
+    });
+  }
+
+  async unlock(keyId: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = await this.require(keyId);
+      delete record.locked;
+      await this.store.putMeta(metaKey(keyId), utf8.encode(JSON.stringify(record)));
+    });
+  }
+
+  private async presignatureIds(keyId: string): Promise<string[]> {
+    const index = await this.store.getMeta(presigIndex(keyId));
+    return index ? JSON.parse(fromUtf8.decode(index)) : [];
+  }
+
+  async presignatureCount(keyId: string): Promise<number> {
+    return (await this.presignatureIds(keyId)).length;
+  }
+
+  async addPresignature(keyId: string, generation: number, id: string, presignature: Uint8Array): Promise<void> {
+    return this.mutex.run(async () => {
+      const ids = await this.presignatureIds(keyId);
+      await this.store.commit([
+        { type: 'putSealed', recordId: presigId(keyId, id), generation, plaintext: presignature },
+        { type: 'putMeta', key: presigIndex(keyId), value: utf8.encode(JSON.stringify([...ids, id])) },
+      ]);
+    });
+  }
+
+  /**
+   * Take one presignature for signing: its record is deleted (and that deletion persisted) before the caller
+   * sees it, so no crash or concurrent request can ever use it twice.
+   */
+  async takePresignature(keyId: string, generation: number, id: string): Promise<Uint8Array | undefined> {
+    return this.mutex.run(async () => {
+      const ids = await this.presignatureIds(keyId);
+      if (!ids.includes(id)) return undefined;
+      const bytes = await this.store.getSealed(presigId(keyId, id), generation);
+      await this.store.commit([
+        { type: 'delSealed', recordId: presigId(keyId, id), generation },
+        { type: 'putMeta', key: presigIndex(keyId), value: utf8.encode(JSON.stringify(ids.filter((x) => x !== id))) },
+      ]);
+      return bytes;
+    });
+  }
+
+  async listPresignatures(keyId: string): Promise<string[]> {
+    return this.presignatureIds(keyId);
+  }
+}

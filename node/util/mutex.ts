@@ -1,0 +1,10 @@
+/** Serialises async critical sections (read-modify-write of stored indexes) within one process. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(section: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(section, section);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
