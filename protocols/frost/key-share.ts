@@ -12,6 +12,7 @@ import { decodeWire, encodeWire, type WireValue } from '../math/wire.js';
 import { PayloadReader } from '../round/payload.js';
 import { ciphersuite, frostIdentifier, isFrostProtocol, nobleBytes, type FrostProtocol } from './ciphersuite.js';
 import { taprootOutputPoint, xOnly } from './taproot.js';
+import { equalBytes } from './bytes.js';
 
 export interface FrostKeyShare {
   readonly protocol: FrostProtocol;
@@ -40,10 +41,6 @@ function bytesOf(value: unknown, name: string, length: number): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`"${name}" expected Uint8Array`);
   if (value.length !== length) throw new RangeError(`"${name}" expected ${length} bytes, got ${value.length}`);
   return value;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Cheap checks of types, sizes and party bookkeeping; no curve arithmetic. */

@@ -24,6 +24,7 @@ import { ProtocolSession } from '../round/session.js';
 import type { MessageKind, PartyAuthenticator, Round, Transition } from '../round/types.js';
 import { ciphersuite, frostIdentifier, nobleBytes, nobleRng, type Ciphersuite } from './ciphersuite.js';
 import { assertKeyShareShape, noblePackages, type FrostKeyShare } from './key-share.js';
+import { equalBytes } from './bytes.js';
 
 export interface FrostSignOptions {
   share: FrostKeyShare;
@@ -42,10 +43,6 @@ interface SignContext {
   signers: readonly PartyId[];
   message: Uint8Array;
   messageDigest: Uint8Array;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function assertSigners(share: FrostKeyShare, signers: readonly PartyId[]): PartyId[] {

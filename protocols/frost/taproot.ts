@@ -29,6 +29,10 @@ export function liftX(xOnlyKey: Uint8Array): Point {
 /** BIP-341 `taproot_tweak_pubkey` scalar for a key-path-only output (empty merkle root). */
 export function tapTweak(internalKey: Uint8Array): bigint {
   liftX(internalKey);
+  return tweakOf(internalKey);
+}
+
+function tweakOf(internalKey: Uint8Array): bigint {
   const digest = schnorr.utils.taggedHash('TapTweak', internalKey);
   const t = BigInt('0x' + Buffer.from(digest).toString('hex'));
   // BIP-341 rejects rather than reduces an out-of-range tweak (probability ~2^-128).
@@ -38,7 +42,7 @@ export function tapTweak(internalKey: Uint8Array): bigint {
 
 /** The full output point Q (with its real y parity) for an x-only internal key. */
 export function taprootOutputPoint(internalKey: Uint8Array): Point {
-  const Q = liftX(internalKey).add(mulBase(tapTweak(internalKey)));
+  const Q = liftX(internalKey).add(mulBase(tweakOf(internalKey)));
   if (Q.is0()) throw new RangeError('taproot output key is the identity');
   return Q;
 }
