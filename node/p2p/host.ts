@@ -11,21 +11,19 @@ import { identify } from '@libp2p/identify';
 import type { Connection, ConnectionGater, Ed25519PrivateKey, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { InvalidInputError, TransportError } from '../../protocols/errors.js';
+import { jitter, raceAbort, sleep } from './abort.js';
 import { describeValue } from './describe.js';
 import { HostStoppedError, NotClusterMemberError, PeerUnreachableError } from './errors.js';
 import { assertMaxFrameBytes, decodeFrames, DEFAULT_MAX_FRAME_BYTES, encodeFrame } from './frames.js';
-import { identityFromKey, parseEd25519PeerId } from './identity.js';
+import { identityFromKey } from './identity.js';
+import { type ClusterMember, type Member, parseMembers, parseMultiaddr } from './members.js';
+import { CLOSE_GRACE_MS, closeStream, drain, isWritable, needsToWait } from './stream-io.js';
+
+export type { ClusterMember } from './members.js';
 
 export const MPC_PROTOCOL = '/luxkms/mpc/1.0.0';
-
-export interface ClusterMember {
-  readonly peerId: string;
-  /** Where to dial it. A member without addresses is only accepted inbound (it dials us). */
-  readonly multiaddrs?: readonly string[];
-}
 
 /** Structured logger; pino's `warn(obj, msg)` shape fits. */
 export interface HostLogger {
@@ -55,25 +53,17 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
-interface Member {
-  readonly id: PeerId;
-  readonly multiaddrs: readonly Multiaddr[];
-}
-
 type Services = { ping: Ping; identify: unknown };
 
 const DEFAULT_DIAL_TIMEOUT_MS = 5_000;
 const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 const DEFAULT_RECONNECT = { initialMs: 100, maxMs: 5_000 };
 const DEFAULT_CONNECT_ALL_TIMEOUT_MS = 30_000;
-/** How long stop() lets a stream flush before resetting it. */
-const CLOSE_GRACE_MS = 1_000;
 /** Streams buffer unread bytes until the reader attaches; a whole frame plus one muxer window must fit. */
 const READ_BUFFER_SLACK = 1024 * 1024;
-/** Bytes a stream may hold queued for a slow peer before senders wait for it to drain. */
-const WRITE_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** One inbound MPC stream per member is normal; a few more cover streams replaced after a redial. */
 const MAX_MPC_STREAMS_PER_CONNECTION = 8;
+/** Ping's spec limits (1 out, 2 in) collide with libp2p's own connection monitor, which pings on the same protocol. */
 const PING_STREAMS = 4;
 /** Cluster members on one machine legitimately reconnect in bursts; libp2p's default of 5/s per host is too low. */
 const INBOUND_CONNECTION_THRESHOLD = 1_000;
@@ -126,8 +116,12 @@ export class PartyHost {
     this.reconnect = init.reconnect ?? DEFAULT_RECONNECT;
     assertPositiveInteger('reconnect.initialMs', this.reconnect.initialMs);
     assertPositiveInteger('reconnect.maxMs', this.reconnect.maxMs);
+    if (this.reconnect.maxMs < this.reconnect.initialMs) {
+      const { initialMs, maxMs } = this.reconnect;
+      throw new RangeError(`"reconnect.maxMs" expected >= initialMs (${initialMs}), got ${maxMs}`);
+    }
     this.log = init.logger ?? noopLogger;
-    this.members = this.parseMembers(init.members);
+    this.members = parseMembers(init.members, this.peerId);
   }
 
   get running(): boolean {
@@ -147,8 +141,6 @@ export class PartyHost {
       streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: this.maxFrameBytes + READ_BUFFER_SLACK } })],
       connectionGater: this.gater(),
       connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD },
-      // libp2p's own connection monitor pings on the same protocol; ping's spec limits (1 out, 2 in) would make our
-      // health pings and connectAll collide with it, and only cluster members can open streams anyway.
       services: {
         identify: identify(),
         ping: ping({ maxInboundStreams: PING_STREAMS, maxOutboundStreams: PING_STREAMS }),
@@ -294,7 +286,7 @@ export class PartyHost {
    * and refused from then on; added ones become dialable.
    */
   async setMembers(members: readonly ClusterMember[]): Promise<void> {
-    const next = this.parseMembers(members);
+    const next = parseMembers(members, this.peerId);
     const removed = [...this.members].filter(([key]) => !next.has(key));
     this.members = next;
     const node = this.node;
@@ -538,145 +530,11 @@ export class PartyHost {
     if (member === undefined) throw new NotClusterMemberError(peerId);
     return member;
   }
-
-  /** Validates the member list; this node's own entry is dropped (it never dials itself). */
-  private parseMembers(members: readonly ClusterMember[]): Map<string, Member> {
-    if (!Array.isArray(members)) throw new TypeError(`"members" expected array, got ${describeValue(members)}`);
-    const parsed = new Map<string, Member>();
-    const seen = new Set<string>();
-    members.forEach((entry: ClusterMember, i) => {
-      if (typeof entry !== 'object' || entry === null) {
-        throw new TypeError(`"members[${i}]" expected object, got ${describeValue(entry)}`);
-      }
-      const id = parseEd25519PeerId(`members[${i}].peerId`, entry.peerId);
-      const key = id.toString();
-      if (seen.has(key)) {
-        throw new InvalidInputError(`"members[${i}].peerId" expected unique peer ids, got ${key} twice`);
-      }
-      seen.add(key);
-      const addrs = entry.multiaddrs ?? [];
-      if (!Array.isArray(addrs)) {
-        throw new TypeError(`"members[${i}].multiaddrs" expected array, got ${describeValue(addrs)}`);
-      }
-      const multiaddrs = addrs.map((addr, j) => {
-        const field = `members[${i}].multiaddrs[${j}]`;
-        const ma = parseMultiaddr(field, addr);
-        const p2p = ma.getComponents().find((c) => c.name === 'p2p')?.value;
-        if (p2p !== undefined && p2p !== key) {
-          throw new InvalidInputError(`"${field}" names peer ${p2p}, expected ${key}`);
-        }
-        return ma;
-      });
-      if (key !== this.peerId) parsed.set(key, { id, multiaddrs });
-    });
-    return parsed;
-  }
-}
-
-function parseMultiaddr(field: string, value: unknown): Multiaddr {
-  if (typeof value !== 'string') {
-    throw new TypeError(`"${field}" expected multiaddr string, got ${describeValue(value)}`);
-  }
-  try {
-    return multiaddr(value);
-  } catch {
-    const shown = JSON.stringify(value.slice(0, 120));
-    throw new InvalidInputError(`"${field}" expected a multiaddr like /ip4/127.0.0.1/tcp/4001, got ${shown}`);
-  }
 }
 
 function assertPositiveInteger(field: string, value: unknown): void {
   if (typeof value !== 'number') throw new TypeError(`"${field}" expected integer, got ${describeValue(value)}`);
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`"${field}" expected integer >= 1, got ${value}`);
-}
-
-function isWritable(stream: Stream): boolean {
-  return stream.status === 'open' && stream.writeStatus === 'writable';
-}
-
-/**
- * Whether a writer should wait before queuing more. Waiting at every full muxer window would leave the socket idle
- * between frames (large frames then move at a fraction of the link's speed), so a bounded backlog is allowed first.
- */
-function needsToWait(stream: Stream): boolean {
-  return stream.writableNeedsDrain && stream.writeBufferLength >= WRITE_BACKLOG_BYTES;
-}
-
-/**
- * Resolves at the stream's next 'drain' event. Not `stream.onDrain()`: it caches its first resolved promise, so after
- * one drain it returns at once even while the stream is full, and a wait loop on it would spin.
- */
-function drain(stream: Stream, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const finish = (err?: unknown): void => {
-      stream.removeEventListener('drain', onDrain);
-      stream.removeEventListener('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onDrain = (): void => finish();
-    const onClose = (): void => finish(new Error('stream closed while waiting for it to drain'));
-    const onAbort = (): void => finish(signal.reason);
-    if (signal.aborted) return onAbort();
-    if (stream.status !== 'open') return onClose();
-    stream.addEventListener('drain', onDrain);
-    stream.addEventListener('close', onClose);
-    signal.addEventListener('abort', onAbort);
-  });
-}
-
-/** Closes our writable end, resetting the stream if the peer does not take the remaining bytes in time. */
-async function closeStream(stream: Stream): Promise<void> {
-  if (stream.status !== 'open') return;
-  try {
-    await stream.close({ signal: AbortSignal.timeout(CLOSE_GRACE_MS) });
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)));
-  }
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (the work itself goes on). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  // One signal commonly bounds a whole round of sends; each adds a listener until it settles.
-  setMaxListeners(Infinity, signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** Resolves true after `ms`, or false at once if `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** ±25 % so members that lost each other at the same moment do not redial in lockstep. */
-function jitter(ms: number): number {
-  return Math.round(ms * (0.75 + Math.random() * 0.5));
 }
 
 function errorMessage(err: unknown): string {

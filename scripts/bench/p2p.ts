@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     [`pipelined ${SMALL_FRAME_BYTES} B frames, ${smallFrames} (median of 2)`, 'frames/s', 'small', 0.5],
     [`bulk, ${BULK_FRAMES} × 1 MiB frames (median of 2)`, 'MB/s', 'bulk', 0.5],
   ];
-  const widths = [56, 9, 10, 12, 10];
+  const widths = [60, 9, 10, 12, 10];
   const pad = (text: string, width: number) => text.padEnd(width);
   const format = (value: number) => value.toFixed(value >= 100 ? 0 : value >= 1 ? 2 : 3);
   console.log(`party host vs bare js-libp2p on 127.0.0.1, same run, Node ${process.version}`);
