@@ -120,8 +120,8 @@ export function agreedField(outcome: SessionOutcome, field: string): string {
   const values = new Set<string>();
   for (const summary of outcome.summaries.values()) {
     const v = (summary as Record<string, unknown>)[field];
-    if (typeof v !== 'string') throw new InvalidInputError(`a party reported no "${field}"`);
-    values.add(v);
+    if (typeof v !== 'string' && typeof v !== 'number') throw new InvalidInputError(`a party reported no "${field}"`);
+    values.add(String(v));
   }
   if (values.size !== 1) throw new InvalidInputError(`parties disagree on "${field}": ${[...values].join(' vs ')}`, 'parties_disagree');
   return [...values][0]!;

@@ -17,6 +17,8 @@ import type { KeyValueStore } from './store/kv.js';
 import { openLevelStore } from './store/level-store.js';
 import { openSealedRecordStore } from './store/sealed-store.js';
 import { KeyVault } from './keys/key-vault.js';
+import { SafePrimePool } from '../protocols/math/primes.js';
+import { PARAMS_2048 } from '../protocols/cggmp21/params.js';
 
 export interface NodeLogger extends SessionLogger {
   error(obj: object, msg: string): void;
@@ -30,6 +32,8 @@ export interface NodeServices {
   store: KeyValueStore;
   seal: Seal;
   vault: KeyVault;
+  /** Safe primes for Paillier keys (aux info, refresh), generated in the background so ceremonies rarely wait. */
+  primes: SafePrimePool;
   logger: NodeLogger;
 }
 
@@ -59,7 +63,8 @@ export class PartyNode {
       store = await openLevelStore(join(config.dataDir, 'db'));
       const sealed = await openSealedRecordStore(store, seal);
       const members = new Map(config.members.map((m) => [m.id, m.peerId]));
-      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), logger };
+      const primes = new SafePrimePool({ modulusBits: [PARAMS_2048.paillierBits], targetPairs: 2 });
+      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), primes, logger };
       const host = new PartyHost({
         privateKey: identity.privateKey,
         listen: [config.listen],
@@ -85,6 +90,7 @@ export class PartyNode {
   }
 
   async start(): Promise<void> {
+    this.services.primes.start();
     this.sessions.start();
     await this.host.start();
     this.services.logger.info({ id: this.services.config.id, peerId: this.services.identity.peerId, addrs: this.host.multiaddrs() }, 'party node started');
@@ -97,6 +103,7 @@ export class PartyNode {
 
   async stop(): Promise<void> {
     this.sessions.stop();
+    await this.services.primes.stop();
     await this.host.stop();
     await this.services.store.close();
     await this.services.seal.close();
@@ -109,6 +116,7 @@ export class PartyNode {
       peerId: this.services.identity.peerId,
       multiaddrs: this.host.multiaddrs(),
       seal: this.services.seal.kind,
+      primePairsReady: this.services.primes.size(PARAMS_2048.paillierBits),
       members: this.services.config.members.map((m) => ({
         id: m.id,
         peerId: m.peerId,

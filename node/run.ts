@@ -9,6 +9,7 @@ import { ClusterService } from './cluster.js';
 import { loadNodeConfig } from './config.js';
 import { PartyNode } from './daemon.js';
 import { nodeCeremonies, protocolDrivers } from './ceremonies/index.js';
+import { PresignPool } from './keys/presign-pool.js';
 import { startControlServer } from './control/server.js';
 import { CONTROL_TOKEN_FILE } from './init.js';
 import { createNodeLogger } from './logger.js';
@@ -33,8 +34,10 @@ export async function runNode(
   const selfTest = modPowSelfTest();
   logger.info({ modPow: selfTest }, selfTest.passed ? 'modPow self-test passed (OpenSSL backend)' : 'modPow self-test failed: using the BigInt backend');
   const node = await PartyNode.open(config, nodeCeremonies, logger);
-  const cluster = new ClusterService(node, protocolDrivers);
+  const pool = new PresignPool(node.services, (ceremony, parties, params) => node.sessions.run(ceremony, parties, params), config.presignPoolTarget);
+  const cluster = new ClusterService(node, protocolDrivers(pool));
   await node.start();
+  pool.start();
   const token = (await readFile(join(config.dataDir, CONTROL_TOKEN_FILE), 'utf8')).trim();
   const control = await startControlServer({ cluster, token, host: config.control.host, port: config.control.port });
   const companion = options.companion ? await options.companion(cluster, node) : undefined;
@@ -44,6 +47,7 @@ export async function runNode(
     (stopping ??= (async () => {
       await companion?.stop().catch((e: Error) => logger.error({ error: e.message }, 'companion stop failed'));
       await control.close();
+      pool.stop();
       await node.stop();
       logger.info({}, 'party node stopped');
     })());

@@ -220,6 +220,12 @@ export class KeyVault {
     });
   }
 
+  /** Read a presignature without consuming it (signing consumes it with `takePresignature`). */
+  async readPresignature(keyId: string, generation: number, id: string): Promise<Uint8Array | undefined> {
+    if (!(await this.presignatureIds(keyId)).includes(id)) return undefined;
+    return this.store.getSealed(presigId(keyId, id), generation);
+  }
+
   async listPresignatures(keyId: string): Promise<string[]> {
     return this.presignatureIds(keyId);
   }

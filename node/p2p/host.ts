@@ -141,6 +141,9 @@ export class PartyHost {
       streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: this.maxFrameBytes + READ_BUFFER_SLACK } })],
       connectionGater: this.gater(),
       connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD },
+      // A party proving CGGMP21 statements keeps its event loop busy for seconds; a missed ping then is load, not a
+      // dead peer, and aborting the connection would lose that round's frames. Round deadlines detect dead peers.
+      connectionMonitor: { abortConnectionOnPingFailure: false },
       services: {
         identify: identify(),
         ping: ping({ maxInboundStreams: PING_STREAMS, maxOutboundStreams: PING_STREAMS }),

@@ -317,7 +317,8 @@ export class SessionManager {
     this.logger.warn({ sessionId: running.ctx.sessionId, ceremony: running.ctx.ceremony, error: error.message }, 'session failed');
     if (notify) {
       const culprits = error instanceof ProtocolAbort ? [...error.culprits] : error instanceof TransportError ? [...error.parties] : [];
-      const notice: NodeMessage = { type: 'abort', sessionId: running.ctx.sessionId, reason: error.message, culprits };
+      const reason = error instanceof ProtocolAbort ? error.reason : error.message;
+      const notice: NodeMessage = { type: 'abort', sessionId: running.ctx.sessionId, reason, culprits };
       const others = new Set([...running.ctx.parties, running.ctx.initiator].filter((p) => p !== this.self));
       for (const p of others) void this.sendTo(p, notice);
     }

@@ -1,0 +1,137 @@
+/**
+ * CGGMP21 ceremonies between nodes: threshold keygen, aux info (Paillier + ring-Pedersen for every party),
+ * presigning into the node's sealed store, and one-round signing that consumes a stored presignature (marked used
+ * on disk before the partial signature leaves the node).
+ */
+import { decodeAuxInfo, encodeAuxInfo } from '../../protocols/cggmp21/aux-codec.js';
+import { createAuxInfoSession } from '../../protocols/cggmp21/aux-info.js';
+import { decodeKeyShare, encodeKeyShare } from '../../protocols/cggmp21/key-share.js';
+import { createKeygenSession } from '../../protocols/cggmp21/keygen.js';
+import { PARAMS_2048 } from '../../protocols/cggmp21/params.js';
+import { createPresignSession } from '../../protocols/cggmp21/presign.js';
+import { decodePresignature, encodePresignature, PresignatureHandle, type Presignature } from '../../protocols/cggmp21/presignature.js';
+import { createSignSession, type EcdsaSignature } from '../../protocols/cggmp21/sign.js';
+import type { AuxInfo, EcdsaKeyShare } from '../../protocols/cggmp21/types.js';
+import { InvalidInputError, ProtocolAbort } from '../../protocols/errors.js';
+import { pointToHex } from '../../protocols/math/curve.js';
+import { decodeWire, encodeWire } from '../../protocols/math/wire.js';
+import type { NodeServices } from '../daemon.js';
+import type { KeyRecord } from '../keys/key-vault.js';
+import type { CeremonyHandler } from '../sessions/manager.js';
+import { digestParam, hex, keyIdParam, parseParams } from './params.js';
+import { requireUsableKey } from './usable-key.js';
+
+/** The reason identification gives when every package verified: the Lindell17 defence locks the key. */
+const UNATTRIBUTABLE = /unattributable/;
+
+export async function loadEcdsaShare(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<EcdsaKeyShare> {
+  return decodeKeyShare(decodeWire(await services.vault.share(record.keyId, generation)));
+}
+
+export async function loadAux(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<AuxInfo> {
+  const bytes = await services.vault.aux(record.keyId, generation);
+  if (!bytes) throw new InvalidInputError(`key "${record.keyId}" has no aux info on party ${services.config.id} yet`, 'aux_missing');
+  return decodeAuxInfo(decodeWire(bytes));
+}
+
+export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<EcdsaKeyShare> {
+  return {
+    async open(ctx) {
+      const p = parseParams(ctx.params, 'cggmp21-keygen', (r) => ({ keyId: keyIdParam(r), threshold: r.integer('threshold') }));
+      if (await services.vault.get(p.keyId)) throw new InvalidInputError(`key "${p.keyId}" already exists on party ${ctx.self}`, 'key_exists');
+      return createKeygenSession({ sessionId: ctx.sessionId, self: ctx.self, parties: ctx.parties, threshold: p.threshold, auth: ctx.auth });
+    },
+    async complete(share, ctx) {
+      const keyId = parseParams(ctx.params, 'cggmp21-keygen', keyIdParam);
+      const publicKey = pointToHex(share.publicKey);
+      await services.vault.create(
+        { keyId, protocol: 'cggmp21', threshold: share.threshold, parties: [...share.parties], publicKey, generation: share.generation, createdAt: new Date().toISOString() },
+        encodeWire(encodeKeyShare(share)),
+      );
+      return { publicKey };
+    },
+  };
+}
+
+export function cggmp21AuxCeremony(services: NodeServices): CeremonyHandler<AuxInfo> {
+  return {
+    async open(ctx) {
+      const keyId = parseParams(ctx.params, 'cggmp21-aux', keyIdParam);
+      const record = await requireUsableKey(services, keyId, ['cggmp21']);
+      const share = await loadEcdsaShare(services, record);
+      if (ctx.parties.join() !== share.parties.join()) throw new InvalidInputError('aux info must run among exactly the key\'s parties');
+      const primes = await services.primes.take(PARAMS_2048.paillierBits);
+      return createAuxInfoSession({
+        sessionId: ctx.sessionId,
+        self: ctx.self,
+        parties: ctx.parties,
+        params: PARAMS_2048,
+        primes,
+        auth: ctx.auth,
+        key: { threshold: share.threshold, publicKey: share.publicKey, generation: share.generation },
+      });
+    },
+    async complete(aux, ctx) {
+      const keyId = parseParams(ctx.params, 'cggmp21-aux', keyIdParam);
+      const record = await services.vault.require(keyId);
+      await services.vault.putAux(keyId, record.generation, encodeWire(encodeAuxInfo(aux)));
+      return { paillierBits: aux.params.paillierBits };
+    },
+  };
+}
+
+export function cggmp21PresignCeremony(services: NodeServices): CeremonyHandler<Presignature> {
+  return {
+    async open(ctx) {
+      const p = parseParams(ctx.params, 'cggmp21-presign', (r) => ({ keyId: keyIdParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
+      const record = await requireUsableKey(services, p.keyId, ['cggmp21']);
+      const [share, aux] = await Promise.all([loadEcdsaShare(services, record), loadAux(services, record)]);
+      return createPresignSession({ share, aux, quorum: ctx.parties, sessionId: ctx.sessionId, auth: ctx.auth });
+    },
+    async complete(presignature, ctx) {
+      const p = parseParams(ctx.params, 'cggmp21-presign', (r) => ({ keyId: keyIdParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
+      const record = await services.vault.require(p.keyId);
+      await services.vault.addPresignature(p.keyId, record.generation, p.presignId, encodePresignature(presignature));
+      return { presignId: p.presignId };
+    },
+  };
+}
+
+export function cggmp21SignCeremony(services: NodeServices): CeremonyHandler<EcdsaSignature> {
+  return {
+    async open(ctx) {
+      const p = parseParams(ctx.params, 'cggmp21-sign', (r) => ({ keyId: keyIdParam(r), digest: digestParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
+      const record = await requireUsableKey(services, p.keyId, ['cggmp21']);
+      const [share, aux] = await Promise.all([loadEcdsaShare(services, record), loadAux(services, record)]);
+      const bytes = await services.vault.readPresignature(p.keyId, record.generation, p.presignId);
+      if (!bytes) throw new InvalidInputError(`presignature ${p.presignId} of key "${p.keyId}" is not held by party ${ctx.self} (used or never made)`, 'presignature_missing');
+      const presignature = decodePresignature(bytes);
+      if (presignature.quorum.join() !== ctx.parties.join()) throw new InvalidInputError(`presignature ${p.presignId} belongs to quorum ${presignature.quorum.join(',')}`);
+      // Consuming deletes the presignature from the sealed store, and persists that, before any σ_i is computed;
+      // of two concurrent requests for one presignature only the first deletion succeeds.
+      const spent = await new PresignatureHandle(presignature, async () => {
+        if (!(await services.vault.takePresignature(p.keyId, record.generation, p.presignId))) {
+          throw new InvalidInputError(`presignature ${p.presignId} was used concurrently`, 'presignature_used');
+        }
+      }).consume();
+      return createSignSession({ presignature: spent, digest: p.digest, sessionId: ctx.sessionId, auth: ctx.auth, identification: { aux, share } });
+    },
+    async complete(signature) {
+      return { signature: hex(signature.compact), recovery: signature.recovery };
+    },
+    async aborted(ctx, error) {
+      if (error instanceof ProtocolAbort && error.culprits.length === 0 && UNATTRIBUTABLE.test(error.reason)) {
+        const keyId = parseParams(ctx.params, 'cggmp21-sign', keyIdParam);
+        await services.vault.lock(keyId, `unattributable signing failure in session ${ctx.sessionId}`);
+        services.logger.error({ keyId, sessionId: ctx.sessionId }, 'key locked after an unattributable signing failure');
+      }
+    },
+  };
+}
+
+const PRESIGN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function presignIdParam(id: string): string {
+  if (!PRESIGN_ID.test(id)) throw new InvalidInputError('"presignId" expected 1..64 characters of A-Z a-z 0-9 . _ -');
+  return id;
+}
