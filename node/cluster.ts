@@ -8,6 +8,8 @@ import { validateCommittee, validateParties } from '../protocols/round/committee
 import type { PartyNode } from './daemon.js';
 import { checkKeyId, KEY_PROTOCOLS, newKeyId, type KeyProtocol, type KeyRecord } from './keys/key-vault.js';
 import type { SessionOutcome } from './sessions/manager.js';
+import { encodeResharePlan } from '../protocols/lss/index.js';
+import { planFromOwnShare } from './ceremonies/reshare.js';
 
 export interface KeygenRequest {
   protocol: KeyProtocol;
@@ -78,6 +80,12 @@ export class ClusterService {
     return this.node.services.vault.require(checkKeyId(keyId));
   }
 
+  /** Presignatures this node holds for a key (its part of each; every quorum member holds the matching part). */
+  async presignatures(keyId: string): Promise<number> {
+    await this.key(keyId);
+    return (await this.node.services.vault.listPresignatures(keyId)).length;
+  }
+
   async keygen(request: KeygenRequest): Promise<KeySummary> {
     if (!KEY_PROTOCOLS.includes(request.protocol)) {
       throw new InvalidInputError(`"protocol" expected one of ${KEY_PROTOCOLS.join(', ')}, got ${JSON.stringify(request.protocol)}`);
@@ -100,6 +108,41 @@ export class ClusterService {
     if (signers.length < record.threshold) throw new InvalidInputError(`"signers" expected at least ${record.threshold} parties, got ${signers.length}`);
     for (const s of signers) if (!record.parties.includes(s)) throw new InvalidInputError(`"signers" has ${s}, which holds no share of key "${record.keyId}"`);
     return this.driver(record.protocol).sign(this.run, record, request.digest, signers);
+  }
+
+  /**
+   * Move a key to a new committee and threshold, keeping its public key (LSS). Driven by a current holder, which
+   * derives the plan from its own share; dealers default to the first `threshold` connected holders.
+   */
+  async reshare(request: { keyId: string; parties: PartyId[]; threshold: number; dealers?: PartyId[] }): Promise<KeySummary> {
+    const record = await this.key(request.keyId);
+    if (record.locked) throw new InvalidInputError(`key "${record.keyId}" is locked: ${record.locked.reason}`, 'key_locked');
+    if (record.pending) throw new InvalidInputError(`key "${record.keyId}" already has generation ${record.pending.generation} pending`, 'reshare_in_progress');
+    const self = this.node.services.config.id;
+    if (!record.parties.includes(self)) throw new InvalidInputError(`drive the reshare of "${record.keyId}" from a node that holds it (${record.parties.join(', ')})`);
+    const members = this.node.services.config.members.map((m) => m.id);
+    const parties = validateParties(request.parties);
+    for (const p of parties) if (!members.includes(p)) throw new InvalidInputError(`"parties" has ${p}, which is not a cluster member`);
+    validateCommittee(request.threshold, parties, parties[0]!);
+    const dealers = request.dealers ? validateParties(request.dealers, 'dealers') : this.defaultSigners(record);
+    const plan = await planFromOwnShare(this.node.services, record, { dealers, threshold: request.threshold, parties });
+    const reshare = await this.run('lss-reshare', plan.participants, { keyId: record.keyId, plan: encodeResharePlan(plan) });
+    agreedField(reshare, 'publicKey');
+    const generation = record.generation + 1;
+    if (record.protocol === 'cggmp21') await this.run('cggmp21-aux', parties, { keyId: record.keyId, generation });
+    await this.run('lss-activate', plan.participants, { keyId: record.keyId, generation });
+    return { keyId: record.keyId, protocol: record.protocol, publicKey: record.publicKey, threshold: request.threshold, parties, generation };
+  }
+
+  /** Proactive refresh of a CGGMP21 key: new shares and aux info, same public key, old shares useless. */
+  async refresh(request: { keyId: string }): Promise<KeySummary> {
+    const record = await this.key(request.keyId);
+    if (record.protocol !== 'cggmp21') throw new InvalidInputError(`refresh is for cggmp21 keys; "${record.keyId}" is ${record.protocol} (reshare it instead)`);
+    const outcome = await this.run('cggmp21-refresh', record.parties, { keyId: record.keyId });
+    if (agreedField(outcome, 'publicKey') !== record.publicKey) throw new InvalidInputError('refresh changed the public key', 'parties_disagree');
+    const generation = record.generation + 1;
+    await this.run('lss-activate', record.parties, { keyId: record.keyId, generation });
+    return { keyId: record.keyId, protocol: record.protocol, publicKey: record.publicKey, threshold: record.threshold, parties: record.parties, generation };
   }
 
   /** This node first when it holds a share, then connected holders in id order, `threshold` of them. */

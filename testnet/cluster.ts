@@ -182,7 +182,8 @@ export class Testnet {
     await this.waitReady([id]);
   }
 
-  private async stopNode(id: number): Promise<void> {
+  /** Clean shutdown of one node (SIGTERM), as an operator would do. */
+  async stopNode(id: number): Promise<void> {
     const child = this.processes.get(id);
     if (!child) return;
     this.processes.delete(id);

@@ -7,9 +7,14 @@
  * environment given here is the default namespace for `secrets.*`; every call can override it.
  */
 import { ApiKeysClient, EnvironmentsClient } from './admin.js';
+import { AiClient } from './ai.js';
 import { AuditClient } from './audit.js';
+import { KeysClient } from './keys.js';
+import { MpcClient } from './mpc.js';
+import { CertificatesClient } from './certificates.js';
 import { PoliciesClient } from './policies.js';
 import { SecretsClient } from './secrets.js';
+import { SshClient } from './ssh.js';
 import { Transport } from './transport.js';
 import { WebhooksClient } from './webhooks.js';
 
@@ -43,11 +48,16 @@ export class LuxKMS {
   readonly baseUrl: string;
   readonly hsm: { provider: HsmProvider; clusterArn?: string } | undefined;
   readonly secrets: SecretsClient;
+  readonly keys: KeysClient;
+  readonly mpc: MpcClient;
+  readonly certificates: CertificatesClient;
+  readonly ssh: SshClient;
   readonly audit: AuditClient;
   readonly policies: PoliciesClient;
   readonly apiKeys: ApiKeysClient;
   readonly environments: EnvironmentsClient;
   readonly webhooks: WebhooksClient;
+  readonly ai: AiClient;
   readonly #transport: Transport;
 
   /** `transport` is internal: `withMfa` passes its derived one. */
@@ -70,11 +80,16 @@ export class LuxKMS {
 
     this.#transport = transport ?? new Transport({ baseUrl: this.baseUrl, apiKey: apiKey!, timeoutMs, maxRetries });
     this.secrets = new SecretsClient(this.#transport, this.environment);
+    this.keys = new KeysClient(this.#transport, this.environment, this.hsm);
+    this.mpc = new MpcClient(this.#transport);
+    this.certificates = new CertificatesClient(this.#transport, this.environment);
+    this.ssh = new SshClient(this.#transport, this.environment);
     this.audit = new AuditClient(this.#transport);
     this.policies = new PoliciesClient(this.#transport);
     this.apiKeys = new ApiKeysClient(this.#transport);
     this.environments = new EnvironmentsClient(this.#transport);
     this.webhooks = new WebhooksClient(this.#transport);
+    this.ai = new AiClient(this.#transport, this.environment);
   }
 
   /** A client that sends this TOTP code with every call, for rules with `requireMFA`. */

@@ -17,6 +17,11 @@ export {
 } from './errors.js';
 export type { CreateSecretInput, RotateSecretInput, UpdateSecretInput } from './secrets.js';
 export type { AuditListInput } from './audit.js';
+export type { Bytes, ConfigureRotationInput, CreateKeyInput, EncryptionContext, Key, KeyProtection, KeySignature, KeyType, KeyUsage, KeyVersion, MessageType, RotatedKey, SigningAlgorithm, SignKeyInput, StoredCiphertext, VerifyKeyInput } from './keys.js';
+export type * from './certificates.js';
+export type * from './ssh.js';
+export type { BitcoinTransactionInput, EvmTransactionInput, GenerateWalletInput, MpcSignedHash, MpcSignedTransaction, MpcSignInput, MpcWallet, Units } from './mpc.js';
+export type { AiScope, AiToken, CreatedAiToken, CreateAiTokenInput, AiUsage, AiUsagePeriod, AiProvider, AiProviderInput } from './ai.js';
 export type * from './types.js';
 export {
   verifyWebhookSignature,

@@ -8,11 +8,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
+import { aiRoutes } from '../engines/ai/routes.js';
+import type { AiService } from '../engines/ai/service.js';
 import { auditRoutes } from '../engines/audit/routes.js';
+import { certificateRoutes } from '../engines/certificates/routes.js';
+import type { CertificateService } from '../engines/certificates/service.js';
 import type { AuditLog } from '../engines/audit/service.js';
+import { keysRoutes } from '../engines/keys/routes.js';
+import { mpcRoutes } from '../engines/mpc/routes.js';
+import type { MpcWalletService } from '../engines/mpc/service.js';
+import type { KeysService } from '../engines/keys/service.js';
 import { policyRoutes } from '../engines/policies/routes.js';
 import type { PolicyService } from '../engines/policies/service.js';
 import { secretsRoutes } from '../engines/secrets/routes.js';
+import { sshRoutes } from '../engines/ssh/routes.js';
+import type { SshService } from '../engines/ssh/service.js';
 import type { SecretsService } from '../engines/secrets/service.js';
 import { webhookRoutes } from '../engines/webhooks/routes.js';
 import type { WebhookService } from '../engines/webhooks/service.js';
@@ -31,7 +41,12 @@ export interface Services {
   policies: PolicyService;
   audit: AuditLog;
   secrets: SecretsService;
+  certificates: CertificateService;
+  ssh: SshService;
   webhooks: WebhookService;
+  keys: KeysService;
+  mpc: MpcWalletService;
+  ai: AiService;
 }
 
 export interface AppOptions {
@@ -118,9 +133,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(async (v1) => {
     await v1.register(authRoutes, services);
     await v1.register(secretsRoutes, services);
+    await v1.register(certificateRoutes, services);
+    await v1.register(sshRoutes, services);
     await v1.register(auditRoutes, services);
     await v1.register(policyRoutes, services);
     await v1.register(webhookRoutes, services);
+    await v1.register(keysRoutes, services);
+    await v1.register(mpcRoutes, services);
+    await v1.register(aiRoutes, services);
   }, { prefix: '/v1' });
 
   return app;

@@ -9,9 +9,18 @@ import type { FastifyInstance } from 'fastify';
 import type { KeyValueStore } from '../../node/store/kv.js';
 import type { Seal } from '../../node/hsm/seal.js';
 import { openLevelStore } from '../../node/store/level-store.js';
+import { AiService } from '../engines/ai/service.js';
 import { AuditLog } from '../engines/audit/service.js';
+import { KeyStoreRegistry, type KeyStoreConfig } from '../engines/keys/key-stores.js';
+import { KeyScheduler } from '../engines/keys/scheduler.js';
+import { KeysService, type KeysOptions } from '../engines/keys/service.js';
+import type { ThresholdSigner } from '../engines/keys/threshold.js';
+import type { WalletCluster } from '../engines/mpc/cluster.js';
+import { MpcWalletService } from '../engines/mpc/service.js';
 import { PolicyService, ROOT_POLICY } from '../engines/policies/service.js';
 import { SecretsService } from '../engines/secrets/service.js';
+import { CertificateService } from '../engines/certificates/service.js';
+import { SshService } from '../engines/ssh/service.js';
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookService, type WebhookOptions } from '../engines/webhooks/service.js';
 import { buildApp, type AppOptions } from './app.js';
 import { ALL_ENVIRONMENTS, ApiKeyService } from './auth/api-keys.js';
@@ -22,12 +31,20 @@ const ADMIN_MARKER = 'sys/admin-key';
 // How long in-flight requests get to finish on close before their connections are cut.
 const CLOSE_GRACE_MS = 10_000;
 
+/** What the engines that run ceremonies (threshold keys, MPC wallets) use of the node's cluster client. */
+export type GatewayCluster = ThresholdSigner & WalletCluster;
+
 export interface GatewayOptions extends AppOptions {
   store: KeyValueStore;
   seal: Seal;
   /** Where the audit chain lives; defaults to `store`. */
   auditStore?: KeyValueStore;
   webhooks?: Partial<WebhookOptions>;
+  /** The party cluster's client, when the gateway runs inside a node; without it threshold keys and MPC wallets are refused. */
+  cluster?: GatewayCluster;
+  /** HSM key stores customer keys can be created in (PKCS#11 tokens, by provider preset). */
+  keyStores?: KeyStoreConfig[];
+  keys?: Partial<KeysOptions>;
 }
 
 export interface Gateway {
@@ -58,7 +75,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   const secrets = new SecretsService(store, webhooks);
-  const app = await buildApp({ apiKeys, environments, policies, audit, secrets, webhooks }, options);
+  const keyStores = await KeyStoreRegistry.open(options.keyStores);
+  const keys = new KeysService(store, webhooks, keyStores, options.cluster, options.keys);
+  const ai = new AiService(store, secrets);
+  const mpc = new MpcWalletService(store, options.cluster);
+  const certificates = new CertificateService(store, webhooks, audit, undefined, (message, err) => app.log.error({ err }, message));
+  await ai.init();
+  const app = await buildApp({ apiKeys, environments, policies, audit, secrets, webhooks, ai, certificates, ssh: new SshService(store), keys, mpc }, options);
+  const keyScheduler = new KeyScheduler(keys, audit, app.log);
+  await keyScheduler.start();
+  await certificates.start();
   let closing: Promise<void> | undefined;
   // Idle keep-alive sockets are closed when closing starts; sockets busy at that moment must close after their
   // response, or clients would hold them open (and `close()` pending) for the whole keep-alive timeout.
@@ -79,8 +105,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         } finally {
           clearTimeout(force);
         }
+        certificates.close();
+        await keyScheduler.stop();
+        await keyStores.close();
         webhooks.close();
-        await audit.drain();
+        await Promise.all([audit.drain(), ai.drain()]);
       })()),
   };
 }

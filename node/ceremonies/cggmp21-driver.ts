@@ -14,6 +14,7 @@ export function cggmp21Driver(pool: PresignPool): ProtocolDriver {
       const keygen = await run('cggmp21-keygen', request.parties, { keyId: request.keyId, threshold: request.threshold });
       const publicKey = agreedField(keygen, 'publicKey');
       await run('cggmp21-aux', request.parties, { keyId: request.keyId });
+      await run('lss-activate', request.parties, { keyId: request.keyId, generation: 0 });
       return { keyId: request.keyId, protocol: 'cggmp21', publicKey, threshold: request.threshold, parties: request.parties, generation: 0 };
     },
     async sign(run, record, digest, signers) {

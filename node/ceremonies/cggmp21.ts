@@ -9,12 +9,13 @@ import { decodeKeyShare, encodeKeyShare } from '../../protocols/cggmp21/key-shar
 import { createKeygenSession } from '../../protocols/cggmp21/keygen.js';
 import { PARAMS_2048 } from '../../protocols/cggmp21/params.js';
 import { createPresignSession } from '../../protocols/cggmp21/presign.js';
+import { createRefreshSession, type RefreshResult } from '../../protocols/cggmp21/refresh.js';
 import { decodePresignature, encodePresignature, PresignatureHandle, type Presignature } from '../../protocols/cggmp21/presignature.js';
 import { createSignSession, type EcdsaSignature } from '../../protocols/cggmp21/sign.js';
 import type { AuxInfo, EcdsaKeyShare } from '../../protocols/cggmp21/types.js';
 import { InvalidInputError, ProtocolAbort } from '../../protocols/errors.js';
 import { pointToHex } from '../../protocols/math/curve.js';
-import { decodeWire, encodeWire } from '../../protocols/math/wire.js';
+import { decodeWire, encodeWire, type WireValue } from '../../protocols/math/wire.js';
 import type { NodeServices } from '../daemon.js';
 import type { KeyRecord } from '../keys/key-vault.js';
 import type { CeremonyHandler } from '../sessions/manager.js';
@@ -45,7 +46,17 @@ export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<E
       const keyId = parseParams(ctx.params, 'cggmp21-keygen', keyIdParam);
       const publicKey = pointToHex(share.publicKey);
       await services.vault.create(
-        { keyId, protocol: 'cggmp21', threshold: share.threshold, parties: [...share.parties], publicKey, generation: share.generation, createdAt: new Date().toISOString() },
+        {
+          keyId,
+          protocol: 'cggmp21',
+          threshold: share.threshold,
+          parties: [...share.parties],
+          publicKey,
+          generation: share.generation,
+          // Unusable until aux info is in and every party acknowledged (lss-activate).
+          pending: { generation: share.generation, threshold: share.threshold, parties: [...share.parties] },
+          createdAt: new Date().toISOString(),
+        },
         encodeWire(encodeKeyShare(share)),
       );
       return { publicKey };
@@ -54,12 +65,21 @@ export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<E
 }
 
 export function cggmp21AuxCeremony(services: NodeServices): CeremonyHandler<AuxInfo> {
+  /** Aux info is made for the active generation after keygen, or for the pending one during a reshare or refresh. */
+  const target = async (params: WireValue) => {
+    const p = parseParams(params, 'cggmp21-aux', (r) => ({ keyId: keyIdParam(r), generation: r.has('generation') ? r.integer('generation') : undefined }));
+    const record = await requireUsableKey(services, p.keyId, ['cggmp21'], { allowInactive: true });
+    const generation = p.generation ?? record.generation;
+    if (generation !== record.generation && generation !== record.pending?.generation) {
+      throw new InvalidInputError(`key "${p.keyId}" has no generation ${generation} on party ${services.config.id}`, 'no_such_generation');
+    }
+    return { record, generation };
+  };
   return {
     async open(ctx) {
-      const keyId = parseParams(ctx.params, 'cggmp21-aux', keyIdParam);
-      const record = await requireUsableKey(services, keyId, ['cggmp21']);
-      const share = await loadEcdsaShare(services, record);
-      if (ctx.parties.join() !== share.parties.join()) throw new InvalidInputError('aux info must run among exactly the key\'s parties');
+      const { record, generation } = await target(ctx.params);
+      const share = await loadEcdsaShare(services, record, generation);
+      if (ctx.parties.join() !== share.parties.join()) throw new InvalidInputError("aux info must run among exactly the key's parties");
       const primes = await services.primes.take(PARAMS_2048.paillierBits);
       return createAuxInfoSession({
         sessionId: ctx.sessionId,
@@ -72,9 +92,8 @@ export function cggmp21AuxCeremony(services: NodeServices): CeremonyHandler<AuxI
       });
     },
     async complete(aux, ctx) {
-      const keyId = parseParams(ctx.params, 'cggmp21-aux', keyIdParam);
-      const record = await services.vault.require(keyId);
-      await services.vault.putAux(keyId, record.generation, encodeWire(encodeAuxInfo(aux)));
+      const { record, generation } = await target(ctx.params);
+      await services.vault.putAux(record.keyId, generation, encodeWire(encodeAuxInfo(aux)));
       return { paillierBits: aux.params.paillierBits };
     },
   };
@@ -134,4 +153,28 @@ const PRESIGN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function presignIdParam(id: string): string {
   if (!PRESIGN_ID.test(id)) throw new InvalidInputError('"presignId" expected 1..64 characters of A-Z a-z 0-9 . _ -');
   return id;
+}
+
+/** Proactive refresh: new shares of the same key and new aux info, staged as generation k+1 until acknowledged. */
+export function cggmp21RefreshCeremony(services: NodeServices): CeremonyHandler<RefreshResult> {
+  return {
+    async open(ctx) {
+      const keyId = parseParams(ctx.params, 'cggmp21-refresh', keyIdParam);
+      const record = await requireUsableKey(services, keyId, ['cggmp21']);
+      if (record.pending) throw new InvalidInputError(`key "${keyId}" already has generation ${record.pending.generation} pending`, 'reshare_in_progress');
+      const share = await loadEcdsaShare(services, record);
+      if (ctx.parties.join() !== share.parties.join()) throw new InvalidInputError("refresh must run among exactly the key's parties");
+      const primes = await services.primes.take(PARAMS_2048.paillierBits);
+      return createRefreshSession({ sessionId: ctx.sessionId, share, params: PARAMS_2048, primes, auth: ctx.auth });
+    },
+    async complete(result, ctx) {
+      const keyId = parseParams(ctx.params, 'cggmp21-refresh', keyIdParam);
+      const pending = { generation: result.share.generation, threshold: result.share.threshold, parties: [...result.share.parties] };
+      await services.vault.stage(keyId, pending, encodeWire(encodeKeyShare(result.share)), encodeWire(encodeAuxInfo(result.aux)));
+      return { publicKey: pointToHex(result.share.publicKey), generation: result.share.generation };
+    },
+    async aborted(ctx) {
+      await services.vault.discardPending(parseParams(ctx.params, 'cggmp21-refresh', keyIdParam));
+    },
+  };
 }

@@ -7,6 +7,7 @@ export const frostDriver: ProtocolDriver = {
   async keygen(run, request) {
     const outcome = await run('frost-keygen', request.parties, { keyId: request.keyId, protocol: request.protocol, threshold: request.threshold });
     const publicKey = agreedField(outcome, 'publicKey');
+    await run('lss-activate', request.parties, { keyId: request.keyId, generation: 0 });
     return { keyId: request.keyId, protocol: request.protocol, publicKey, threshold: request.threshold, parties: request.parties, generation: 0 };
   },
   async sign(run, record, digest, signers) {

@@ -3,7 +3,8 @@ import type { CeremonyFactory } from '../daemon.js';
 import type { ProtocolDriver } from '../cluster.js';
 import type { KeyProtocol } from '../keys/key-vault.js';
 import type { PresignPool } from '../keys/presign-pool.js';
-import { cggmp21AuxCeremony, cggmp21KeygenCeremony, cggmp21PresignCeremony, cggmp21SignCeremony } from './cggmp21.js';
+import { cggmp21AuxCeremony, cggmp21KeygenCeremony, cggmp21PresignCeremony, cggmp21RefreshCeremony, cggmp21SignCeremony } from './cggmp21.js';
+import { activateCeremony, reshareCeremony } from './reshare.js';
 import { cggmp21Driver } from './cggmp21-driver.js';
 import { frostKeygenCeremony, frostSignCeremony } from './frost.js';
 import { frostDriver } from './frost-driver.js';
@@ -15,6 +16,9 @@ export const nodeCeremonies: CeremonyFactory = (services) => ({
   'cggmp21-aux': cggmp21AuxCeremony(services) as never,
   'cggmp21-presign': cggmp21PresignCeremony(services) as never,
   'cggmp21-sign': cggmp21SignCeremony(services) as never,
+  'cggmp21-refresh': cggmp21RefreshCeremony(services) as never,
+  'lss-reshare': reshareCeremony(services) as never,
+  'lss-activate': activateCeremony(services) as never,
 });
 
 export function protocolDrivers(pool: PresignPool): Record<KeyProtocol, ProtocolDriver> {

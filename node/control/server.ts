@@ -45,6 +45,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   app.get('/v1/status', async () => cluster.status());
   app.get('/v1/keys', async () => ({ keys: await cluster.keys() }));
   app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId', async (request) => cluster.key(request.params.keyId));
+  app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId/presignatures', async (request) => ({ presignatures: await cluster.presignatures(request.params.keyId) }));
 
   app.post<{ Body: { protocol: 'cggmp21' | 'frost' | 'frost-taproot'; threshold: number; parties: number[]; keyId?: string } }>(
     '/v1/keygen',
@@ -77,6 +78,27 @@ export async function startControlServer(options: ControlServerOptions): Promise
       const { keyId, hash, signers } = request.body;
       return cluster.sign({ keyId, digest: Buffer.from(hash.replace(/^0x/, ''), 'hex'), ...(signers ? { signers } : {}) });
     },
+  );
+
+  app.post<{ Body: { keyId: string; parties: number[]; threshold: number; dealers?: number[] } }>(
+    '/v1/reshare',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['keyId', 'parties', 'threshold'],
+          additionalProperties: false,
+          properties: { keyId: { type: 'string', maxLength: 64 }, parties: partyList, threshold: { type: 'integer', minimum: 1 }, dealers: partyList },
+        },
+      },
+    },
+    async (request) => cluster.reshare(request.body),
+  );
+
+  app.post<{ Body: { keyId: string } }>(
+    '/v1/refresh',
+    { schema: { body: { type: 'object', required: ['keyId'], additionalProperties: false, properties: { keyId: { type: 'string', maxLength: 64 } } } } },
+    async (request) => cluster.refresh(request.body),
   );
 
   await app.listen({ host: options.host, port: options.port });

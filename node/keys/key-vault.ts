@@ -111,16 +111,14 @@ export class KeyVault {
   }
 
   /** Store a new generation's share without activating it (reshare/refresh, before every party confirmed). */
-  async stage(keyId: string, pending: NonNullable<KeyRecord['pending']>, share: Uint8Array, aux?: Uint8Array, baseRecord?: KeyRecord): Promise<void> {
+  async stage(keyId: string, pending: NonNullable<KeyRecord['pending']>, share: Uint8Array | undefined, aux?: Uint8Array, baseRecord?: KeyRecord): Promise<void> {
     return this.mutex.run(async () => {
       const record = (await this.get(keyId)) ?? baseRecord;
       if (!record) throw new InvalidInputError(`unknown key "${keyId}"`, 'key_not_found');
       const isNew = !(await this.get(keyId));
       const next: KeyRecord = { ...record, pending };
-      const writes: SealedWrite[] = [
-        { type: 'putSealed', recordId: shareId(keyId), generation: pending.generation, plaintext: share },
-        { type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) },
-      ];
+      const writes: SealedWrite[] = [{ type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) }];
+      if (share) writes.push({ type: 'putSealed', recordId: shareId(keyId), generation: pending.generation, plaintext: share });
       if (aux) writes.push({ type: 'putSealed', recordId: auxId(keyId), generation: pending.generation, plaintext: aux });
       if (isNew) {
         const index = await this.store.getMeta('key-index');
@@ -128,6 +126,27 @@ export class KeyVault {
         writes.push({ type: 'putMeta', key: 'key-index', value: utf8.encode(JSON.stringify([...ids, keyId])) });
       }
       await this.store.commit(writes);
+    });
+  }
+
+  /**
+   * This party left the committee: erase every trace of the key it held (share, aux, presignatures, metadata), so an
+   * old share can never again combine with anything.
+   */
+  async retire(keyId: string): Promise<void> {
+    return this.mutex.run(async () => {
+      const record = await this.get(keyId);
+      if (!record) return;
+      const index = await this.store.getMeta('key-index');
+      const ids: string[] = index ? JSON.parse(fromUtf8.decode(index)) : [];
+      await this.store.commit([
+        { type: 'delSealed', recordId: shareId(keyId), generation: record.generation },
+        { type: 'delSealed', recordId: auxId(keyId), generation: record.generation },
+        ...(await this.presignatureIds(keyId)).map((id): SealedWrite => ({ type: 'delSealed', recordId: presigId(keyId, id), generation: record.generation })),
+        { type: 'delMeta', key: presigIndex(keyId) },
+        { type: 'delMeta', key: metaKey(keyId) },
+        { type: 'putMeta', key: 'key-index', value: utf8.encode(JSON.stringify(ids.filter((x) => x !== keyId))) },
+      ]);
     });
   }
 
@@ -141,6 +160,11 @@ export class KeyVault {
       const old = record.generation;
       const next: KeyRecord = { ...record, generation, threshold: record.pending.threshold, parties: record.pending.parties };
       delete next.pending;
+      if (old === generation) {
+        // A new key created in the pending state: activation only makes it usable, there is nothing older to erase.
+        await this.store.putMeta(metaKey(keyId), utf8.encode(JSON.stringify(next)));
+        return next;
+      }
       const writes: SealedWrite[] = [
         { type: 'putMeta', key: metaKey(keyId), value: utf8.encode(JSON.stringify(next)) },
         { type: 'delSealed', recordId: shareId(keyId), generation: old },
@@ -155,6 +179,9 @@ export class KeyVault {
 
   /** Forget a pending generation (the reshare failed or timed out): generation k stays as it was. */
   async discardPending(keyId: string): Promise<void> {
+    const current = await this.get(keyId);
+    // A key whose very first generation never activated is not a key yet: forget it entirely.
+    if (current?.pending && current.pending.generation === current.generation) return this.retire(keyId);
     return this.mutex.run(async () => {
       const record = await this.get(keyId);
       if (!record?.pending) return;

@@ -58,3 +58,30 @@ export async function runCli(args: string[]): Promise<{ code: number; json: Reco
     });
   });
 }
+
+/**
+ * Test-only: open a stopped node's sealed store with its own passphrase and read a key's ECDSA share, so a test
+ * knows which bytes must never appear in the raw files.
+ */
+export async function readSealedShareForTest(dataDir: string, keyId: string) {
+  const { readFile } = await import('node:fs/promises');
+  const { createSoftwareSeal } = await import('../../node/hsm/software-seal.js');
+  const { openLevelStore } = await import('../../node/store/level-store.js');
+  const { openSealedRecordStore } = await import('../../node/store/sealed-store.js');
+  const { KeyVault } = await import('../../node/keys/key-vault.js');
+  const { decodeKeyShare } = await import('../../protocols/cggmp21/key-share.js');
+  const { decodeWire } = await import('../../protocols/math/wire.js');
+  const seal = await createSoftwareSeal({
+    passphrase: (await readFile(join(dataDir, 'seal.passphrase'), 'utf8')).trim(),
+    salt: new Uint8Array(await readFile(join(dataDir, 'seal.salt'))),
+  });
+  const store = await openLevelStore(join(dataDir, 'db'));
+  try {
+    const vault = new KeyVault(await openSealedRecordStore(store, seal));
+    const record = await vault.require(keyId);
+    return decodeKeyShare(decodeWire(await vault.share(keyId, record.generation)));
+  } finally {
+    await store.close();
+    await seal.close();
+  }
+}

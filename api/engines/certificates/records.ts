@@ -1,0 +1,62 @@
+/** What the certificates engine stores about each issued certificate, and what callers see of it. */
+import type { KeyType } from './key-types.js';
+import type { Profile } from './profiles.js';
+
+/** RFC 5280 §5.3.1 reason codes callers may give. certificateHold is left out: revocation here is final. */
+export const REVOCATION_REASONS = {
+  unspecified: 0,
+  keyCompromise: 1,
+  caCompromise: 2,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  privilegeWithdrawn: 9,
+} as const;
+export type RevocationReason = keyof typeof REVOCATION_REASONS;
+
+export interface AutoRenewalConfig {
+  renewBefore: string;
+  renewBeforeSeconds: number;
+  notifyWebhook?: string;
+  /** Why the last scheduled attempt failed; cleared by the next success. */
+  lastError?: string;
+}
+
+export interface CertificateRecord {
+  /** The serial number, in lowercase hex: unique per issuer and what CRLs list. */
+  id: string;
+  environment: string;
+  issuerId: string;
+  profile: Profile;
+  keyType: KeyType;
+  commonName: string;
+  sans: string[];
+  notBefore: string;
+  notAfter: string;
+  /** The lifetime asked for; renewals ask for the same. */
+  validitySeconds: number;
+  source: 'generated' | 'csr' | 'renewal';
+  certificate: string;
+  chain: string[];
+  createdAt: string;
+  revocation?: { reason: RevocationReason; revokedAt: string };
+  autoRenewal?: AutoRenewalConfig;
+  renewedFrom?: string;
+  renewedBy?: string;
+}
+
+export type CertificateStatus = 'active' | 'expired' | 'revoked';
+
+export interface CertificateInfo extends CertificateRecord {
+  serialNumber: string;
+  status: CertificateStatus;
+}
+
+export const certPath = (env: string, id: string) => `pki/cert/${env}/${id}`;
+
+export function statusOf(r: CertificateRecord, now = Date.now()): CertificateStatus {
+  if (r.revocation) return 'revoked';
+  return Date.parse(r.notAfter) <= now ? 'expired' : 'active';
+}
+
+export const infoOf = (r: CertificateRecord): CertificateInfo => ({ ...r, serialNumber: r.id, status: statusOf(r) });
