@@ -8,22 +8,15 @@
  * critical path when each signer is its own process on its own core. Samples alternate between the two runners so
  * load spikes on a shared machine hit both alike; figures are CPU milliseconds of this process.
  */
-import { schnorr_FROST } from '@noble/curves/secp256k1.js';
-import type { Key } from '@noble/curves/abstract/frost.js';
 import type { PartyId } from '../../protocols/errors.js';
 import { frostKeygen, frostSign, type FrostKeyShare } from '../../protocols/frost/index.js';
 import { SimulatedIdentities, simulate } from '../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../protocols/round/session.js';
+import { committeeLabel, FROST_SCALING, SCALING_COMMITTEES } from './figures.js';
+import { nobleFrostKeys, nobleFrostSign } from './noble-frost.js';
 import { benchOptions, Recorder } from './report.js';
 import { cpuMs, median, trackPartyCpu } from './stats.js';
 
-const COMMITTEES = [
-  { signers: 2, parties: 3 },
-  { signers: 3, parties: 3 },
-  { signers: 5, parties: 5 },
-  { signers: 7, parties: 7 },
-  { signers: 9, parties: 9 },
-];
 const MESSAGE = new Uint8Array(32).fill(0x42);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -51,48 +44,29 @@ function ourSign(shares: Map<PartyId, FrostKeyShare>, signers: PartyId[], identi
   return Math.max(...cpu.values());
 }
 
-function nobleKeys(parties: number, threshold: number): Key[] {
-  const frost = schnorr_FROST;
-  const ids = range(parties).map((p) => frost.Identifier.fromNumber(p));
-  const round1 = ids.map((id) => frost.DKG.round1(id, { min: threshold, max: parties }));
-  const others = (i: number) => round1.filter((_, j) => j !== i).map((r) => r.public);
-  const round2 = round1.map((r, i) => frost.DKG.round2(r.secret, others(i)));
-  return round1.map((r, i) => frost.DKG.round3(r.secret, others(i), round2.filter((_, j) => j !== i).map((out) => out[ids[i]!]!)));
-}
-
-function nobleSign(keys: Key[], signers: number): void {
-  const frost = schnorr_FROST;
-  const signing = keys.slice(0, signers);
-  const rounds = signing.map((k) => frost.commit(k.secret));
-  const list = rounds.map((r) => r.commitments);
-  const shares: Record<string, Uint8Array> = {};
-  signing.forEach((k, i) => (shares[k.secret.identifier] = frost.signShare(k.secret, k.public, rounds[i]!.nonces, list, MESSAGE)));
-  for (const k of signing) frost.aggregate(k.public, list, MESSAGE, shares);
-}
-
-for (const [index, committee] of COMMITTEES.entries()) {
+for (const [index, committee] of SCALING_COMMITTEES.entries()) {
   const parties = range(committee.parties);
   const signers = parties.slice(0, committee.signers);
   const identities = new SimulatedIdentities(parties);
   const shares = ourKeys(parties, committee.signers, identities);
-  const keys = nobleKeys(committee.parties, committee.signers);
+  const keys = nobleFrostKeys(committee.parties, committee.signers);
   const ours: number[] = [];
   const busiest: number[] = [];
   const noble: number[] = [];
-  for (let i = 0; i < 3; i++) (ourSign(shares, signers, identities), nobleSign(keys, committee.signers));
+  for (let i = 0; i < 3; i++) (ourSign(shares, signers, identities), nobleFrostSign(keys, committee.signers, MESSAGE));
   // Each committee gets an equal share of what is left, so the last ones are not starved.
-  const deadline = performance.now() + recorder.remainingMs() / (COMMITTEES.length - index);
+  const deadline = performance.now() + recorder.remainingMs() / (SCALING_COMMITTEES.length - index);
   while (ours.length < 200 && (ours.length < 5 || performance.now() < deadline)) {
     let top = 0;
     ours.push(cpuMs(() => (top = ourSign(shares, signers, identities))));
     busiest.push(top);
-    noble.push(cpuMs(() => nobleSign(keys, committee.signers)));
+    noble.push(cpuMs(() => nobleFrostSign(keys, committee.signers, MESSAGE)));
   }
-  const label = `${committee.signers}-of-${committee.parties}`;
+  const label = committeeLabel(committee);
   const figure = { ours: median(ours), noble: median(noble) };
-  recorder.figure(`ours ${label}`, { value: figure.ours, unit: 'ms', n: ours.length });
-  recorder.figure(`busiest party ${label}`, { value: median(busiest), unit: 'ms', n: busiest.length });
-  recorder.figure(`noble ${label}`, { value: figure.noble, unit: 'ms', n: noble.length });
-  recorder.figure(`ours/noble ${label}`, { value: figure.ours / figure.noble, unit: '×' });
+  recorder.figure(FROST_SCALING.ours(label), { value: figure.ours, unit: 'ms', n: ours.length });
+  recorder.figure(FROST_SCALING.busiest(label), { value: median(busiest), unit: 'ms', n: busiest.length });
+  recorder.figure(FROST_SCALING.noble(label), { value: figure.noble, unit: 'ms', n: noble.length });
+  recorder.figure(FROST_SCALING.ratio(label), { value: figure.ours / figure.noble, unit: '×' });
 }
 recorder.print();

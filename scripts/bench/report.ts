@@ -56,6 +56,18 @@ export class Recorder {
     private readonly options: BenchOptions,
   ) {}
 
+  /**
+   * When the orchestrator's time limit stops this benchmark (SIGTERM), print what was measured so far, run
+   * `cleanup` (e.g. stop child processes) and exit, instead of losing every figure.
+   */
+  printOnTerminate(cleanup: () => Promise<void> = async () => undefined): void {
+    process.once('SIGTERM', () => {
+      this.note('stopped early by the time limit: figures after this point are missing');
+      this.print();
+      void cleanup().finally(() => process.exit(0));
+    });
+  }
+
   /** Milliseconds of the budget left. */
   remainingMs(): number {
     return this.options.budgetMs - (performance.now() - this.started);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { benchOptions, Recorder } from '../report.js';
+import { DKLS } from '../figures.js';
 import { median, quantile, sampleWithin } from '../stats.js';
 
 const PACKAGE = '@silencelaboratories/dkls-wasm-ll-node';
@@ -117,7 +118,7 @@ if (dkls) {
     shares = keygen(loaded);
     return performance.now() - t0;
   });
-  recorder.figure('keygen 2-of-3', { value: median(keygenMs), unit: 'ms', n: keygenMs.length });
+  recorder.figure(DKLS.keygen, { value: median(keygenMs), unit: 'ms', n: keygenMs.length });
   const publicKey = loaded.Keyshare.fromBytes(shares[0]!).publicKey;
   const hash = new Uint8Array(32).fill(0x5a);
   recorder.progress('sign 2-of-3');
@@ -130,8 +131,8 @@ if (dkls) {
   // A peer that signs wrongly would make every ratio meaningless: check one signature with noble.
   if (!secp256k1.verify(runs[0]!.signature, hash, publicKey, { prehash: false, lowS: false })) throw new Error('DKLs23 produced a signature that does not verify');
   const total = runs.map((r) => r.presignMs + r.onlineMs);
-  recorder.figure('sign 2-of-3 (presign + online)', { value: median(total), unit: 'ms', p99: quantile(total, 0.99), n: runs.length });
-  recorder.figure('presign 2-of-3', { value: median(runs.map((r) => r.presignMs)), unit: 'ms', n: runs.length });
-  recorder.figure('online sign 2-of-3', { value: median(runs.map((r) => r.onlineMs)), unit: 'ms', n: runs.length });
+  recorder.figure(DKLS.sign, { value: median(total), unit: 'ms', p99: quantile(total, 0.99), n: runs.length });
+  recorder.figure(DKLS.presign, { value: median(runs.map((r) => r.presignMs)), unit: 'ms', n: runs.length });
+  recorder.figure(DKLS.online, { value: median(runs.map((r) => r.onlineMs)), unit: 'ms', n: runs.length });
 }
 recorder.print();

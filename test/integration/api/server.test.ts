@@ -43,7 +43,7 @@ it('serves OpenAPI at /docs with a schema for every route, and a request id on e
     const ops = Object.values(spec.paths).flatMap((p) => Object.values(p));
     // Every engine documents its routes: the core ones and each engine mounted beside them.
     const paths = Object.keys(spec.paths);
-    for (const prefix of ['/v1/environments/{env}/secrets', '/v1/audit', '/v1/policies', '/v1/api-keys']) {
+    for (const prefix of ['/v1/environments/{environment}/secrets', '/v1/audit', '/v1/policies', '/v1/api-keys']) {
       expect(paths.some((p) => p.startsWith(prefix)), `no documented route under ${prefix}`).toBe(true);
     }
     expect(ops.length).toBeGreaterThanOrEqual(25);

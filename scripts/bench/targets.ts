@@ -1,0 +1,176 @@
+/**
+ * The targets of PERFORMANCE.md, each judged on figures measured in one `npm run bench` run: our figure, the peer or
+ * limit beside it (measured in the same run), their ratio, and whether every part of the target was met.
+ */
+import { CLUSTER, DKLS, GATEWAY } from './figures.js';
+import type { BenchReport, Figure } from './report.js';
+import { round } from './report.js';
+
+export type Results = Record<string, BenchReport | undefined>;
+
+export interface TargetRow {
+  measure: string;
+  target: string;
+  ours: string;
+  peer: string;
+  ratio: string;
+  status: 'met' | 'MISSED' | 'not measured';
+  /** What failed, or what the figure rests on. */
+  detail: string;
+}
+
+interface Judged {
+  ours: string;
+  peer: string;
+  ratio?: number;
+  /** [met, description]: the target is met when every check is. */
+  checks: [boolean, string][];
+  detail?: string;
+}
+
+interface Target {
+  measure: string;
+  target: string;
+  judge(results: Results): Judged | undefined;
+}
+
+const fig = (results: Results, bench: string, name: string): Figure | undefined => results[bench]?.figures[name];
+const ms = (f: Figure) => `${round(f.value)} ms${f.p99 === undefined ? '' : ` (p99 ${round(f.p99)})`}`;
+const times = (x: number) => `${round(x)}×`;
+
+export const TARGETS: Target[] = [
+  {
+    measure: 'ECDSA 2-of-3 sign, warm presignature pool, p50',
+    target: '≤ 5 ms and ≤ 10× a single-party noble sign',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.pooledSign);
+      const noble = fig(r, 'cluster', CLUSTER.nobleSign);
+      const cpu = fig(r, 'cluster', CLUSTER.pooledSignCpu);
+      if (!ours || !noble) return undefined;
+      const ratio = ours.value / noble.value;
+      return {
+        ours: `${ms(ours)}, ${ours.note ?? ''}`,
+        peer: `noble sign ${ms(noble)}`,
+        ratio,
+        checks: [[ours.value <= 5, `${round(ours.value)} ms vs ≤ 5 ms`], [ratio <= 10, `${times(ratio)} vs ≤ 10×`]],
+        ...(cpu ? { detail: `CPU of all nodes per signature ${round(cpu.value)} ms` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'ECDSA 2-of-3 sign without a pool (presign + sign)',
+    target: '≤ 600 ms; ratio to DKLs23 reported',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.noPoolSign);
+      const dkls = fig(r, 'dkls23', DKLS.sign);
+      const cpu = fig(r, 'cluster', CLUSTER.noPoolSignCpu);
+      const busiest = fig(r, 'cluster', CLUSTER.noPoolSignBusiest);
+      if (!ours) return undefined;
+      return {
+        ours: ms(ours),
+        peer: dkls ? `DKLs23 ${ms(dkls)} (one process)` : 'DKLs23 unavailable',
+        ...(dkls ? { ratio: ours.value / dkls.value } : {}),
+        checks: [[ours.value <= 600, `${round(ours.value)} ms vs ≤ 600 ms`]],
+        ...(cpu && busiest ? { detail: `CPU ${round(cpu.value)} ms over both signers, ${round(busiest.value)} ms on the busier` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'FROST / BIP-340 2-of-3 sign across processes, p50',
+    target: '≤ 1.5× noble FROST in one process',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.frostSign);
+      const noble = fig(r, 'cluster', CLUSTER.nobleFrostSign);
+      if (!ours || !noble) return undefined;
+      const ratio = ours.value / noble.value;
+      return { ours: ms(ours), peer: `noble schnorr_FROST ${ms(noble)}`, ratio, checks: [[ratio <= 1.5, `${times(ratio)} vs ≤ 1.5×`]] };
+    },
+  },
+  {
+    measure: 'CGGMP21 keygen + aux info, 3 parties, warm prime pool',
+    target: '≤ 3 s; ratio to DKLs23 keygen reported',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.keygen);
+      const dkls = fig(r, 'dkls23', DKLS.keygen);
+      const cpu = fig(r, 'cluster', CLUSTER.keygenCpu);
+      const busiest = fig(r, 'cluster', CLUSTER.keygenBusiest);
+      if (!ours) return undefined;
+      return {
+        ours: `${ms(ours)} [n=${ours.n}]`,
+        peer: dkls ? `DKLs23 keygen ${ms(dkls)} (one process)` : 'DKLs23 unavailable',
+        ...(dkls ? { ratio: ours.value / dkls.value } : {}),
+        checks: [[ours.value <= 3000, `${round(ours.value)} ms vs ≤ 3000 ms`]],
+        ...(cpu && busiest ? { detail: `CPU ${round(cpu.value)} ms over 3 nodes, ${round(busiest.value)} ms on the busiest` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'LSS reshare 2-of-3 → 3-of-5 (ECDSA, incl. aux for the new parties)',
+    target: '≤ 5 s',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.reshare);
+      const cpu = fig(r, 'cluster', CLUSTER.reshareCpu);
+      const busiest = fig(r, 'cluster', CLUSTER.reshareBusiest);
+      if (!ours) return undefined;
+      return {
+        ours: ms(ours),
+        peer: busiest ? `busiest node CPU ${round(busiest.value)} ms (one core per node)` : '—',
+        ...(busiest ? { ratio: ours.value / busiest.value } : {}),
+        checks: [[ours.value <= 5000, `${round(ours.value)} ms vs ≤ 5000 ms`]],
+        ...(cpu ? { detail: `CPU ${round(cpu.value)} ms over 5 node processes on this machine's cores` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'signatures/s sustained, one 2-of-3 ECDSA wallet, pool on',
+    target: '≥ 200',
+    judge(r) {
+      const ours = fig(r, 'cluster', CLUSTER.sustained);
+      const ceiling = fig(r, 'cluster', CLUSTER.sustainedCeiling);
+      const latency = fig(r, 'cluster', CLUSTER.sustainedLatency);
+      if (!ours) return undefined;
+      return {
+        ours: `${round(ours.value)} sig/s (${ours.note ?? ''})`,
+        peer: ceiling ? `presign-bound ceiling ${round(ceiling.value)} sig/s` : '—',
+        ...(ceiling ? { ratio: ours.value / ceiling.value } : {}),
+        checks: [[ours.value >= 200, `${round(ours.value)} vs ≥ 200 sig/s`]],
+        ...(latency ? { detail: `latency under that load ${ms(latency)}` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'authenticated, audited secret read, 64 concurrent clients',
+    target: '≥ 40% of a bare Fastify route; p99 ≤ 20 ms',
+    judge(r) {
+      const read = fig(r, 'gateway-scaling', GATEWAY.read(64));
+      const bare = fig(r, 'gateway-scaling', GATEWAY.bare(64));
+      const latency = fig(r, 'gateway-scaling', GATEWAY.readLatency(64));
+      if (!read || !bare || !latency) return undefined;
+      const ratio = read.value / bare.value;
+      return {
+        ours: `${round(read.value)} req/s, p50 ${round(latency.value)} ms, p99 ${round(latency.p99!)} ms`,
+        peer: `bare Fastify ${round(bare.value)} req/s`,
+        ratio,
+        checks: [[ratio >= 0.4, `${round(ratio * 100)}% vs ≥ 40%`], [latency.p99! <= 20, `p99 ${round(latency.p99!)} ms vs ≤ 20 ms`]],
+      };
+    },
+  },
+];
+
+export function judgeTargets(results: Results): TargetRow[] {
+  return TARGETS.map((t): TargetRow => {
+    const judged = t.judge(results);
+    if (!judged) return { measure: t.measure, target: t.target, ours: '—', peer: '—', ratio: '—', status: 'not measured', detail: 'its benchmark did not report this figure' };
+    const failed = judged.checks.filter(([met]) => !met).map(([, text]) => text);
+    const status = failed.length === 0 ? 'met' : 'MISSED';
+    return {
+      measure: t.measure,
+      target: t.target,
+      ours: judged.ours,
+      peer: judged.peer,
+      ratio: judged.ratio === undefined ? '—' : times(judged.ratio),
+      status,
+      detail: [status === 'met' ? judged.checks.map(([, text]) => text).join('; ') : failed.join('; '), judged.detail].filter(Boolean).join('; '),
+    };
+  });
+}
