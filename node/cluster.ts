@@ -10,6 +10,7 @@ import { checkKeyId, KEY_PROTOCOLS, newKeyId, type KeyProtocol, type KeyRecord }
 import type { SessionOutcome } from './sessions/manager.js';
 import { encodeResharePlan } from '../protocols/lss/index.js';
 import { planFromOwnShare } from './ceremonies/reshare.js';
+import { APPROVAL_LIFETIME_MS, encodeApproval, issueApproval } from './approvals.js';
 
 export interface KeygenRequest {
   protocol: KeyProtocol;
@@ -23,6 +24,8 @@ export interface SignRequest {
   /** The 32-byte digest to sign (ECDSA: the message hash; BIP-340: the message itself, usually a sighash). */
   digest: Uint8Array;
   signers?: PartyId[];
+  /** What the caller approved beyond the digest (the gateway: the amount its policy checked and its request id). */
+  approval?: { amount?: string; reference?: string };
 }
 
 export interface SignResult {
@@ -51,7 +54,8 @@ export type CeremonyRunner = (ceremony: string, parties: readonly PartyId[], par
 /** Extension point: the protocol families register how they run keygen and signing across the cluster. */
 export interface ProtocolDriver {
   keygen(run: CeremonyRunner, request: Required<KeygenRequest>): Promise<KeySummary>;
-  sign(run: CeremonyRunner, record: KeyRecord, digest: Uint8Array, signers: PartyId[]): Promise<SignResult>;
+  /** `approval`: this node's signed approval of exactly this signature, re-checked by every signer. */
+  sign(run: CeremonyRunner, record: KeyRecord, digest: Uint8Array, signers: PartyId[], approval: WireValue): Promise<SignResult>;
 }
 
 export class ClusterService {
@@ -107,7 +111,18 @@ export class ClusterService {
     const signers = request.signers ? validateParties(request.signers, 'signers') : this.defaultSigners(record);
     if (signers.length < record.threshold) throw new InvalidInputError(`"signers" expected at least ${record.threshold} parties, got ${signers.length}`);
     for (const s of signers) if (!record.parties.includes(s)) throw new InvalidInputError(`"signers" has ${s}, which holds no share of key "${record.keyId}"`);
-    return this.driver(record.protocol).sign(this.run, record, request.digest, signers);
+    const now = Date.now();
+    const approval = issueApproval(this.node.services.identity, {
+      keyId: record.keyId,
+      digest: Buffer.from(request.digest).toString('hex'),
+      signers,
+      approver: this.node.services.config.id,
+      issuedAt: now,
+      expiresAt: now + APPROVAL_LIFETIME_MS,
+      ...(request.approval?.amount !== undefined ? { amount: request.approval.amount } : {}),
+      ...(request.approval?.reference !== undefined ? { reference: request.approval.reference } : {}),
+    });
+    return this.driver(record.protocol).sign(this.run, record, request.digest, signers, encodeApproval(approval));
   }
 
   /**

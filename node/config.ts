@@ -29,6 +29,10 @@ export interface NodeConfig {
   members: MemberConfig[];
   roundTimeoutMs: number;
   presignPoolTarget: number;
+  /** Members whose signing approvals this node accepts (default: every member). */
+  signingApprovers: PartyId[];
+  /** The largest amount (decimal, whole units) this node signs for, whatever an approver says; absent: no own limit. */
+  maxSignAmount?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -110,6 +114,7 @@ export function parseNodeConfig(value: unknown, baseDir: string): NodeConfig {
   const raw = object(value, 'node config');
   const id = integer(raw, 'id', 1, 1_000_000);
   const dataDir = string(raw, 'dataDir')!;
+  const memberList = members(raw.members, id);
   return {
     id,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
@@ -117,10 +122,26 @@ export function parseNodeConfig(value: unknown, baseDir: string): NodeConfig {
     control: endpoint(raw.control, 'control'),
     gateway: raw.gateway === undefined || raw.gateway === null ? null : endpoint(raw.gateway, 'gateway'),
     seal: seal(raw.seal),
-    members: members(raw.members, id),
+    members: memberList,
     roundTimeoutMs: integer(raw, 'roundTimeoutMs', 100, 600_000, 'roundTimeoutMs', 30_000),
     presignPoolTarget: integer(raw, 'presignPoolTarget', 0, 1_000, 'presignPoolTarget', 4),
+    signingApprovers: approvers(raw.signingApprovers, memberList),
+    ...(raw.maxSignAmount === undefined ? {} : { maxSignAmount: decimal(raw.maxSignAmount, 'maxSignAmount') }),
   };
+}
+
+function approvers(value: unknown, memberList: MemberConfig[]): PartyId[] {
+  const ids = memberList.map((m) => m.id);
+  if (value === undefined) return ids;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => !ids.includes(v as number))) {
+    throw new InvalidInputError(`"signingApprovers" expected a non-empty list of member ids (${ids.join(', ')})`);
+  }
+  return value as PartyId[];
+}
+
+function decimal(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^\d{1,30}(\.\d{1,18})?$/.test(value)) throw new InvalidInputError(`"${name}" expected a decimal string such as "1000000.00"`);
+  return value;
 }
 
 export async function loadNodeConfig(file: string): Promise<NodeConfig> {

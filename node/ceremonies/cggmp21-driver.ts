@@ -17,14 +17,14 @@ export function cggmp21Driver(pool: PresignPool): ProtocolDriver {
       await run('lss-activate', request.parties, { keyId: request.keyId, generation: 0 });
       return { keyId: request.keyId, protocol: 'cggmp21', publicKey, threshold: request.threshold, parties: request.parties, generation: 0 };
     },
-    async sign(run, record, digest, signers) {
+    async sign(run, record, digest, signers, approval) {
       let presignId = await pool.reserve(record.keyId, signers);
       try {
         if (!presignId) {
           presignId = newPresignId(signers);
           await run('cggmp21-presign', signers, { keyId: record.keyId, presignId });
         }
-        const outcome = await run('cggmp21-sign', signers, { keyId: record.keyId, digest, presignId });
+        const outcome = await run('cggmp21-sign', signers, { keyId: record.keyId, digest, presignId, approval });
         const signature = agreedField(outcome, 'signature');
         const recovery = agreedField(outcome, 'recovery');
         const r = BigInt('0x' + signature.slice(0, 64));

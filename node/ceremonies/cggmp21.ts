@@ -20,7 +20,7 @@ import type { NodeServices } from '../daemon.js';
 import type { KeyRecord } from '../keys/key-vault.js';
 import type { CeremonyHandler } from '../sessions/manager.js';
 import { digestParam, hex, keyIdParam, parseParams } from './params.js';
-import { requireUsableKey } from './usable-key.js';
+import { requireApproval, requireUsableKey } from './usable-key.js';
 
 /** The reason identification gives when every package verified: the Lindell17 defence locks the key. */
 const UNATTRIBUTABLE = /unattributable/;
@@ -121,6 +121,8 @@ export function cggmp21SignCeremony(services: NodeServices): CeremonyHandler<Ecd
     async open(ctx) {
       const p = parseParams(ctx.params, 'cggmp21-sign', (r) => ({ keyId: keyIdParam(r), digest: digestParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
       const record = await requireUsableKey(services, p.keyId, ['cggmp21']);
+      // Before the presignature is touched: an unapproved request must not even burn one.
+      requireApproval(services, ctx.params, { keyId: p.keyId, digest: p.digest, signers: ctx.parties });
       const [share, aux] = await Promise.all([loadEcdsaShare(services, record), loadAux(services, record)]);
       const bytes = await services.vault.readPresignature(p.keyId, record.generation, p.presignId);
       if (!bytes) throw new InvalidInputError(`presignature ${p.presignId} of key "${p.keyId}" is not held by party ${ctx.self} (used or never made)`, 'presignature_missing');

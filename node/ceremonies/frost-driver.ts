@@ -10,8 +10,8 @@ export const frostDriver: ProtocolDriver = {
     await run('lss-activate', request.parties, { keyId: request.keyId, generation: 0 });
     return { keyId: request.keyId, protocol: request.protocol, publicKey, threshold: request.threshold, parties: request.parties, generation: 0 };
   },
-  async sign(run, record, digest, signers) {
-    const outcome = await run('frost-sign', signers, { keyId: record.keyId, digest });
+  async sign(run, record, digest, signers, approval) {
+    const outcome = await run('frost-sign', signers, { keyId: record.keyId, digest, approval });
     const signature = agreedField(outcome, 'signature');
     const ok = verifyFrostSignature(record.protocol as FrostProtocol, Buffer.from(signature, 'hex'), digest, Buffer.from(record.publicKey, 'hex'));
     if (!ok) throw new InternalError(`the cluster produced a signature that does not verify under key ${record.keyId}`);

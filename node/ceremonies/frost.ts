@@ -4,7 +4,7 @@ import { deserializeKeyShare, frostKeygen, frostSign, isFrostProtocol, serialize
 import type { CeremonyHandler } from '../sessions/manager.js';
 import type { NodeServices } from '../daemon.js';
 import { digestParam, hex, keyIdParam, parseParams } from './params.js';
-import { requireUsableKey } from './usable-key.js';
+import { requireApproval, requireUsableKey } from './usable-key.js';
 
 export function frostKeygenCeremony(services: NodeServices): CeremonyHandler<FrostKeyShare> {
   return {
@@ -47,6 +47,7 @@ export function frostSignCeremony(services: NodeServices): CeremonyHandler<Uint8
     async open(ctx) {
       const p = parseParams(ctx.params, 'frost-sign', (r) => ({ keyId: keyIdParam(r), digest: digestParam(r) }));
       const record = await requireUsableKey(services, p.keyId, ['frost', 'frost-taproot']);
+      requireApproval(services, ctx.params, { keyId: p.keyId, digest: p.digest, signers: ctx.parties });
       const share = await loadFrostShare(services, p.keyId, record.generation);
       return frostSign({ share, signers: ctx.parties, message: p.digest, sessionId: ctx.sessionId, auth: ctx.auth });
     },

@@ -10,7 +10,8 @@ export interface WalletCluster {
   /** `publicKey`: hex compressed SEC1, or the x-only BIP-341 output key for frost-taproot. */
   keygen(request: { protocol: WalletProtocol; threshold: number; parties: PartyId[]; keyId?: string }): Promise<{ keyId: string; publicKey: string; threshold: number; parties: PartyId[] }>;
   /** `signature`: hex low-s ECDSA r‖s, or 64-byte BIP-340 for frost-taproot. */
-  sign(request: { keyId: string; digest: Uint8Array }): Promise<{ signature: string; signers: PartyId[] }>;
+  /** `approval.amount`: the whole-unit amount the policy checked; every signing node re-checks it against its own limit. */
+  sign(request: { keyId: string; digest: Uint8Array; approval?: { amount?: string } }): Promise<{ signature: string; signers: PartyId[] }>;
   /** The key as it is now: reshares change its committee and generation, never its public key. */
   key(keyId: string): Promise<{ publicKey: string; threshold: number; parties: PartyId[]; generation: number }>;
   /** `id`: the node this gateway runs in. It drives every signing, so it must hold a share of each wallet. */

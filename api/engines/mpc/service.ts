@@ -251,9 +251,10 @@ export class MpcWalletService {
   async sign(prepared: Prepared): Promise<SignedTransaction> {
     const { wallet } = prepared;
     const amount = prepared.amount ? { value: prepared.amount.value.toString(), currency: prepared.amount.currency, decimals: prepared.amount.decimals } : null;
+    const approval = prepared.amount ? { amount: wholeUnits(prepared.amount.value, prepared.amount.decimals) } : {};
     if (prepared.family === 'evm') {
       const { tx, digest } = prepared.plan;
-      const result = await onCluster('signing', () => this.#cluster().sign({ keyId: wallet.keyId, digest }));
+      const result = await onCluster('signing', () => this.#cluster().sign({ keyId: wallet.keyId, digest, approval }));
       const sig = checkEcdsa(result.signature, digest, bytes(wallet.publicKey));
       const serialized = serializeSigned(tx, { r: sig.r, s: sig.s, yParity: sig.recovery });
       const v = tx.type === 'legacy' ? Number(legacyV(tx.chainId, sig.recovery)) : sig.recovery;
@@ -278,7 +279,7 @@ export class MpcWalletService {
     let signers: PartyId[] = [];
     // One ceremony per input, in order: each signs a different sighash.
     for (const digest of plan.digests) {
-      const result = await onCluster('signing', () => this.#cluster().sign({ keyId: wallet.keyId, digest }));
+      const result = await onCluster('signing', () => this.#cluster().sign({ keyId: wallet.keyId, digest, approval }));
       signers = result.signers;
       if (btc.addressType === 'taproot') signatures.push(checkSchnorr(result.signature, digest, btc.publicKey));
       else {
@@ -314,4 +315,12 @@ export class MpcWalletService {
     const word = (n: bigint) => n.toString(16).padStart(64, '0');
     return { walletId: wallet.id, hash: clean.toLowerCase(), signature: word(sig.r) + word(sig.s), r: word(sig.r), s: word(sig.s), recovery: sig.recovery, signers: result.signers };
   }
+}
+
+/** Base units (wei, satoshi, token units) as a decimal string of whole units, exactly. */
+function wholeUnits(value: bigint, decimals: number): string {
+  const digits = value.toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : whole;
 }
