@@ -76,6 +76,10 @@ export class ClusterService {
     return this.node.status();
   }
 
+  metrics(): Promise<string> {
+    return this.node.metrics();
+  }
+
   async keys(): Promise<KeyRecord[]> {
     return this.node.services.vault.list();
   }

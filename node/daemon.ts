@@ -17,6 +17,7 @@ import type { KeyValueStore } from './store/kv.js';
 import { openLevelStore } from './store/level-store.js';
 import { openSealedRecordStore } from './store/sealed-store.js';
 import { KeyVault } from './keys/key-vault.js';
+import { NodeMetrics } from './metrics.js';
 import { SafePrimePool } from '../protocols/math/primes.js';
 import { PARAMS_2048 } from '../protocols/cggmp21/params.js';
 
@@ -34,6 +35,7 @@ export interface NodeServices {
   vault: KeyVault;
   /** Safe primes for Paillier keys (aux info, refresh), generated in the background so ceremonies rarely wait. */
   primes: SafePrimePool;
+  metrics: NodeMetrics;
   logger: NodeLogger;
 }
 
@@ -64,7 +66,8 @@ export class PartyNode {
       const sealed = await openSealedRecordStore(store, seal);
       const members = new Map(config.members.map((m) => [m.id, m.peerId]));
       const primes = new SafePrimePool({ modulusBits: [PARAMS_2048.paillierBits], targetPairs: 2 });
-      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), primes, logger };
+      const metrics = new NodeMetrics();
+      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), primes, metrics, logger };
       const host = new PartyHost({
         privateKey: identity.privateKey,
         listen: [config.listen],
@@ -80,6 +83,7 @@ export class PartyNode {
         handlers: ceremonies(services, () => manager!),
         roundTimeoutMs: config.roundTimeoutMs,
         logger,
+        observer: metrics,
       });
       return new PartyNode(services, host, manager);
     } catch (e) {
@@ -107,6 +111,17 @@ export class PartyNode {
     await this.host.stop();
     await this.services.store.close();
     await this.services.seal.close();
+  }
+
+  /** Prometheus text exposition, with the gauges read at scrape time. */
+  async metrics(): Promise<string> {
+    const m = this.services.metrics;
+    m.activeSessions.set(this.sessions.active().length);
+    m.primePairs.set(this.services.primes.size(PARAMS_2048.paillierBits));
+    for (const record of await this.services.vault.list()) {
+      if (record.protocol === 'cggmp21') m.presignatures.set({ key: record.keyId }, (await this.services.vault.listPresignatures(record.keyId)).length);
+    }
+    return m.registry.metrics();
   }
 
   status() {

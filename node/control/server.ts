@@ -43,6 +43,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const cluster = options.cluster;
   app.get('/v1/status', async () => cluster.status());
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await cluster.metrics()));
   app.get('/v1/keys', async () => ({ keys: await cluster.keys() }));
   app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId', async (request) => cluster.key(request.params.keyId));
   app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId/presignatures', async (request) => ({ presignatures: await cluster.presignatures(request.params.keyId) }));

@@ -40,6 +40,12 @@ export interface CeremonyHandler<Result = unknown> {
   aborted?(ctx: SessionContext, error: Error): Promise<void>;
 }
 
+/** Told about round and session ends (metrics). Must not throw. */
+export interface SessionObserver {
+  roundFinished(ctx: SessionContext, round: number, seconds: number): void;
+  sessionFinished(ctx: SessionContext, error?: Error): void;
+}
+
 export interface SessionOutcome {
   sessionId: string;
   /** Every participant's completion summary. */
@@ -55,6 +61,7 @@ export interface SessionManagerOptions {
   handlers: Record<string, CeremonyHandler<never>>;
   roundTimeoutMs?: number;
   logger?: SessionLogger;
+  observer?: SessionObserver;
 }
 
 interface Running {
@@ -62,6 +69,7 @@ interface Running {
   session?: ProtocolSession<unknown>;
   timer?: NodeJS.Timeout;
   round: number;
+  roundStartedAt: number;
   summaries: Map<PartyId, WireValue>;
   finished: boolean;
   settle?: { resolve(o: SessionOutcome): void; reject(e: Error): void };
@@ -82,6 +90,7 @@ export class SessionManager {
   private readonly handlers: Record<string, CeremonyHandler<unknown>>;
   private readonly roundTimeoutMs: number;
   private readonly logger: SessionLogger;
+  private readonly observer: SessionObserver | undefined;
   private readonly sessions = new Map<string, Running>();
   private readonly early = new Map<string, { at: number; from: PartyId; message: NodeMessage }[]>();
   private unsubscribe?: () => void;
@@ -95,6 +104,7 @@ export class SessionManager {
     this.handlers = options.handlers as Record<string, CeremonyHandler<unknown>>;
     this.roundTimeoutMs = options.roundTimeoutMs ?? 30_000;
     this.logger = options.logger ?? silent;
+    this.observer = options.observer;
   }
 
   start(): void {
@@ -120,7 +130,7 @@ export class SessionManager {
     if (new Set(parties).size !== parties.length) throw new InvalidInputError('"parties" has duplicates');
     const sorted = [...parties].sort((a, b) => a - b);
     const ctx: SessionContext = { sessionId, ceremony, parties: sorted, self: this.self, initiator: this.self, params, auth: this.auth };
-    const running: Running = { ctx, round: 0, summaries: new Map(), finished: false };
+    const running: Running = { ctx, round: 0, roundStartedAt: Date.now(), summaries: new Map(), finished: false };
     const outcome = new Promise<SessionOutcome>((resolve, reject) => (running.settle = { resolve, reject }));
     this.sessions.set(sessionId, running);
     this.armTimer(running);
@@ -189,7 +199,7 @@ export class SessionManager {
       params: proposal.params,
       auth: this.auth,
     };
-    const running: Running = { ctx, round: 0, summaries: new Map(), finished: false };
+    const running: Running = { ctx, round: 0, roundStartedAt: Date.now(), summaries: new Map(), finished: false };
     this.sessions.set(ctx.sessionId, running);
     this.armTimer(running);
     try {
@@ -231,7 +241,10 @@ export class SessionManager {
       return;
     }
     if (session.round !== running.round) {
+      const now = Date.now();
+      if (running.round > 0) this.observer?.roundFinished(running.ctx, running.round, (now - running.roundStartedAt) / 1000);
       running.round = session.round;
+      running.roundStartedAt = now;
       this.armTimer(running);
     }
   }
@@ -309,6 +322,7 @@ export class SessionManager {
     if (running.finished) return;
     running.finished = true;
     clearTimeout(running.timer);
+    this.observer?.sessionFinished(running.ctx, error);
     setTimeout(() => this.sessions.delete(running.ctx.sessionId), BUFFER_TTL_MS).unref?.();
     if (!error) {
       running.settle?.resolve({ sessionId: running.ctx.sessionId, summaries: running.summaries });

@@ -73,4 +73,15 @@ describe('FROST on a 3-node testnet', () => {
     const again = await net.call<SignResult>(3, 'POST', '/v1/sign', { keyId: taprootKey.keyId, hash: message.toString('hex'), signers: [1, 3] });
     expect(ecc.verifySchnorr(message, Buffer.from(taprootKey.publicKey, 'hex'), Buffer.from(again.signature, 'hex'))).toBe(true);
   }, 240_000);
+
+  it('exports Prometheus metrics: sessions by ceremony and outcome, aborts by reason, round latency', async () => {
+    const node = net.node(1);
+    const res = await fetch(`${node.controlUrl}/metrics`, { headers: { authorization: `Bearer ${node.token}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/luxkms_sessions_total\{ceremony="frost-sign",outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/luxkms_aborts_total\{ceremony="frost-sign",reason="(timeout|transport)"\} [1-9]/);
+    expect(text).toMatch(/luxkms_round_seconds_count\{ceremony="frost-keygen"\} [1-9]/);
+    expect((await fetch(`${node.controlUrl}/metrics`)).status).toBe(401);
+  });
 });

@@ -37,7 +37,7 @@ describe('signing approvals, re-checked by every signer', () => {
     expect(() => checkApproval(forged, expected, { approvers: [1], members })).toThrow(/does not verify/);
     const byOther = encodeApproval(issueApproval(other, { ...statement, approver: 2 }));
     expect(() => checkApproval(byOther, expected, { approvers: [1], members })).toThrow(/not a signing approver/);
-    const tampered = encodeApproval(issueApproval(gateway, statement)) as { statement: ApprovalStatement; signature: Uint8Array };
+    const tampered = encodeApproval(issueApproval(gateway, statement)) as unknown as { statement: ApprovalStatement; signature: Uint8Array };
     expect(() => checkApproval({ ...tampered, statement: { ...tampered.statement, amount: '1' } } as never, expected, { approvers: [1], members })).toThrow(/does not verify/);
   });
 
