@@ -18,6 +18,7 @@ import { openLevelStore } from './store/level-store.js';
 import { openSealedRecordStore } from './store/sealed-store.js';
 import { KeyVault } from './keys/key-vault.js';
 import { NodeMetrics } from './metrics.js';
+import { DecodedCache } from './keys/decoded-cache.js';
 import { SafePrimePool } from '../protocols/math/primes.js';
 import { PARAMS_2048 } from '../protocols/cggmp21/params.js';
 
@@ -36,6 +37,8 @@ export interface NodeServices {
   /** Safe primes for Paillier keys (aux info, refresh), generated in the background so ceremonies rarely wait. */
   primes: SafePrimePool;
   metrics: NodeMetrics;
+  /** Decoded shares and aux info per generation (immutable, so decoded and validated once). */
+  decoded: DecodedCache;
   logger: NodeLogger;
 }
 
@@ -67,7 +70,7 @@ export class PartyNode {
       const members = new Map(config.members.map((m) => [m.id, m.peerId]));
       const primes = new SafePrimePool({ modulusBits: [PARAMS_2048.paillierBits], targetPairs: 2 });
       const metrics = new NodeMetrics();
-      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), primes, metrics, logger };
+      const services: NodeServices = { config, identity, members, store, seal, vault: new KeyVault(sealed), primes, metrics, decoded: new DecodedCache(), logger };
       const host = new PartyHost({
         privateKey: identity.privateKey,
         listen: [config.listen],

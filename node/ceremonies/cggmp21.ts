@@ -26,13 +26,15 @@ import { requireApproval, requireUsableKey } from './usable-key.js';
 const UNATTRIBUTABLE = /unattributable/;
 
 export async function loadEcdsaShare(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<EcdsaKeyShare> {
-  return decodeKeyShare(decodeWire(await services.vault.share(record.keyId, generation)));
+  return services.decoded.get(record.keyId, generation, 'ecdsa-share', async () => decodeKeyShare(decodeWire(await services.vault.share(record.keyId, generation))));
 }
 
 export async function loadAux(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<AuxInfo> {
-  const bytes = await services.vault.aux(record.keyId, generation);
-  if (!bytes) throw new InvalidInputError(`key "${record.keyId}" has no aux info on party ${services.config.id} yet`, 'aux_missing');
-  return decodeAuxInfo(decodeWire(bytes));
+  return services.decoded.get(record.keyId, generation, 'aux', async () => {
+    const bytes = await services.vault.aux(record.keyId, generation);
+    if (!bytes) throw new InvalidInputError(`key "${record.keyId}" has no aux info on party ${services.config.id} yet`, 'aux_missing');
+    return decodeAuxInfo(decodeWire(bytes));
+  });
 }
 
 export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<EcdsaKeyShare> {

@@ -37,9 +37,11 @@ export function frostKeygenCeremony(services: NodeServices): CeremonyHandler<Fro
 }
 
 export async function loadFrostShare(services: NodeServices, keyId: string, generation: number): Promise<FrostKeyShare> {
-  const share = deserializeKeyShare(await services.vault.share(keyId, generation));
-  validateKeyShare(share);
-  return share;
+  return services.decoded.get(keyId, generation, 'frost-share', async () => {
+    const share = deserializeKeyShare(await services.vault.share(keyId, generation));
+    validateKeyShare(share);
+    return share;
+  });
 }
 
 export function frostSignCeremony(services: NodeServices): CeremonyHandler<Uint8Array> {

@@ -112,6 +112,7 @@ export function activateCeremony(services: NodeServices): CeremonyHandler<true> 
     async complete(_ok, ctx) {
       const { keyId, generation } = read(ctx.params);
       const record = await services.vault.require(keyId);
+      services.decoded.forget(keyId);
       if (record.pending!.parties.includes(ctx.self)) {
         const active = await services.vault.activate(keyId, generation);
         return { generation: active.generation, retired: false };

@@ -15,6 +15,31 @@ Commands:
 Parties are testnet node ids or peer ids. --threshold is the minimum number of signers (2-of-3: --threshold 2).
 Exit code 0 on success, 2 for bad input, 3 when a party misbehaved or was unreachable, 1 otherwise.`;
 
+/**
+ * While a ceremony runs, show its progress (sessions, rounds, who is still awaited) from the driving node's status,
+ * on stderr and only for people (never with --json).
+ */
+async function withProgress<T>(out: Output, driver: NodeEndpoint, work: Promise<T>): Promise<T> {
+  if (out.json) return work;
+  let last = '';
+  const timer = setInterval(() => {
+    void callNode<{ sessions: { ceremony: string; round: number; waitingFor: number[] }[] }>(driver, 'GET', '/v1/status', undefined, 2_000)
+      .then((status) => {
+        const line = status.sessions
+          .map((s) => `${s.ceremony}: round ${s.round}${s.waitingFor.length ? `, waiting for ${s.waitingFor.join(', ')}` : ''}`)
+          .join('; ');
+        if (line && line !== last) out.progress(`  … ${line}`);
+        last = line;
+      })
+      .catch(() => undefined);
+  }, 1_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The node that drives a ceremony: the first reachable one among `preferred`, else any. */
 async function pickDriver(endpoints: NodeEndpoint[], preferred: number[]): Promise<NodeEndpoint> {
   const ordered = [...endpoints.filter((e) => preferred.includes(e.id)), ...endpoints.filter((e) => !preferred.includes(e.id))];
@@ -63,12 +88,16 @@ export async function coordCommand(argv: string[], out: Output): Promise<void> {
       const parties = resolveParties(values.parties, endpoints);
       const driver = await pickDriver(endpoints, parties);
       out.progress(`keygen (${values.protocol}, ${values.threshold}-of-${parties.length}) driven by node ${driver.id} …`);
-      const result = await callNode<Record<string, unknown>>(driver, 'POST', '/v1/keygen', {
-        protocol: values.protocol,
-        threshold: threshold(),
-        parties,
-        ...(values['key-id'] ? { keyId: values['key-id'] } : {}),
-      });
+      const result = await withProgress(
+        out,
+        driver,
+        callNode<Record<string, unknown>>(driver, 'POST', '/v1/keygen', {
+          protocol: values.protocol,
+          threshold: threshold(),
+          parties,
+          ...(values['key-id'] ? { keyId: values['key-id'] } : {}),
+        }),
+      );
       return out.result(result, `key ${result.keyId}\n  protocol:   ${result.protocol}\n  public key: ${result.publicKey}\n  ${result.threshold}-of-${(result.parties as number[]).length}, generation ${result.generation}`);
     }
     case 'sign': {
@@ -84,12 +113,12 @@ export async function coordCommand(argv: string[], out: Output): Promise<void> {
       const parties = resolveParties(values.parties, endpoints);
       const driver = await pickDriver(endpoints, parties);
       out.progress(`resharing key ${key()} to ${values.threshold}-of-${parties.length} via node ${driver.id} …`);
-      const result = await callNode<Record<string, unknown>>(driver, 'POST', '/v1/reshare', { keyId: key(), parties, threshold: threshold() });
+      const result = await withProgress(out, driver, callNode<Record<string, unknown>>(driver, 'POST', '/v1/reshare', { keyId: key(), parties, threshold: threshold() }));
       return out.result(result, `key ${result.keyId} now ${result.threshold}-of-${(result.parties as number[]).length}, generation ${result.generation}\n  public key: ${result.publicKey}`);
     }
     case 'refresh': {
       const driver = await pickDriver(endpoints, []);
-      const result = await callNode<Record<string, unknown>>(driver, 'POST', '/v1/refresh', { keyId: key() });
+      const result = await withProgress(out, driver, callNode<Record<string, unknown>>(driver, 'POST', '/v1/refresh', { keyId: key() }));
       return out.result(result, `key ${result.keyId} refreshed, generation ${result.generation}`);
     }
     case 'status': {
