@@ -221,6 +221,7 @@ async function sustainedPhase(keyId: string, cpuPerSignature: number, viaGateway
     durationMs: Math.max(5_000, Math.min(20_000, recorder.remainingMs() / 6)),
   });
   recorder.figure(CLUSTER.sustained, { value: round.ok / round.seconds, unit: 'sig/s', n: round.ok, note: `${SUSTAINED_CLIENTS} clients, ${round.seconds.toFixed(0)} s, ${round.errors} errors` });
+  if (round.errors > 0) recorder.note(`sustained signing: failed requests by status ${JSON.stringify(round.failures)}, e.g. ${round.sampleFailure ?? 'no body'}`);
   const latencies = [...round.latencies];
   recorder.figure(CLUSTER.sustainedLatency, { value: median(latencies), p99: quantile(latencies, 0.99), unit: 'ms', n: latencies.length });
   // Every steady-state signature needs a presignature made for it: the machine's cores bound the rate.

@@ -70,7 +70,7 @@ try {
     recorder.figure(GATEWAY.read(concurrency), { value: g.rps, unit: 'req/s', n: g.n });
     recorder.figure(GATEWAY.readLatency(concurrency), { value: g.p50, p99: g.p99, unit: 'ms', n: g.n });
     recorder.figure(GATEWAY.ratio(concurrency), { value: g.rps / b.rps, unit: '×' });
-    if (b.errors + g.errors > 0) recorder.note(`${concurrency} clients: ${g.errors} gateway and ${b.errors} bare errors`);
+    if (b.errors + g.errors > 0) recorder.note(`${concurrency} clients: ${g.errors} gateway and ${b.errors} bare errors (${JSON.stringify([...rounds.gateway, ...rounds.bare].map((r) => r.failures))})`);
   }
   const audit = (await (await fetch(`${gateway.url}/v1/audit/verify`, { headers: auth })).json()) as { valid: boolean; records: number };
   if (!audit.valid) throw new Error('the audit chain does not verify after the run');

@@ -9,6 +9,9 @@ export interface LoadRound {
   /** Successful (2xx) responses in the measured window. */
   ok: number;
   errors: number;
+  /** Why the failed requests failed: HTTP status (or the socket error's code) → count, and one response body. */
+  failures: Record<string, number>;
+  sampleFailure?: string;
   seconds: number;
   /** Milliseconds, one per successful response. */
   latencies: Float64Array;
@@ -32,18 +35,22 @@ const { url, method, headers, body, concurrency, warmupMs, durationMs } = worker
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const target = new URL(url);
 const latencies = [];
-let errors = 0, measuring = false, stop = false;
+let errors = 0, measuring = false, stop = false, sampleFailure;
+const failures = {};
+function failed(kind, body) { errors++; failures[kind] = (failures[kind] || 0) + 1; if (sampleFailure === undefined && body) sampleFailure = body.slice(0, 300); }
 function once() {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method, agent, headers }, (res) => {
-      res.resume();
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      let body = '';
+      if (ok) res.resume(); else res.on('data', (chunk) => { body += chunk; });
       res.on('end', () => {
-        if (measuring) { if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6); else errors++; }
+        if (measuring) { if (ok) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6); else failed(String(res.statusCode), body); }
         resolve();
       });
     });
-    req.on('error', () => { if (measuring) errors++; resolve(); });
+    req.on('error', (e) => { if (measuring) failed(e.code || 'socket error', e.message); resolve(); });
     req.end(body);
   });
 }
@@ -58,7 +65,7 @@ setTimeout(() => {
     await Promise.all(clients);
     agent.destroy();
     const ms = Float64Array.from(latencies);
-    parentPort.postMessage({ ok: ms.length, errors, seconds, latencies: ms }, [ms.buffer]);
+    parentPort.postMessage({ ok: ms.length, errors, failures, sampleFailure, seconds, latencies: ms }, [ms.buffer]);
   }, durationMs);
 }, warmupMs);
 `;

@@ -1,10 +1,11 @@
 /**
  * Reads V8 CPU profiles (`node --cpu-prof`, or the cluster benchmark's `--profile DIR`) and prints where the time
  * went: the functions with the most self time, and the inclusive time of the functions that match a pattern:
- * `npx tsx scripts/bench/profile-top.ts FILE_OR_DIR... [--top N] [--match REGEX] [--merge] [--windows FILE --phase NAME]`.
+ * `npx tsx scripts/bench/profile-top.ts FILE_OR_DIR... [--top N] [--match REGEX] [--merge] [--windows FILE --phase NAME] [--exclude REGEX]`.
  * `--merge` adds all the profiles up into one table (e.g. every node of a cluster). `--windows` takes the file the
  * cluster benchmark writes beside its profiles (per phase, the monotonic-clock intervals, in µs, when that phase's
  * operations ran) and counts only the samples taken inside the named phase's intervals, in every process.
+ * `--exclude` drops the samples whose stack holds a matching frame (background work overlapping those intervals).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -35,6 +36,8 @@ const phase = option('--phase');
 if ((windowsFile === undefined) !== (phase === undefined)) throw new TypeError('"--windows" and "--phase" go together');
 const windows = windowsFile ? ((JSON.parse(readFileSync(windowsFile, 'utf8')) as Record<string, [number, number][]>)[phase!] ?? []) : undefined;
 if (windows?.length === 0) throw new RangeError(`no intervals for phase "${phase}" in ${windowsFile}`);
+const exclude = option('--exclude');
+const excluded = exclude ? new RegExp(exclude) : undefined;
 const merge = args.includes('--merge');
 if (merge) args.splice(args.indexOf('--merge'), 1);
 const files = args.flatMap((path) => (statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(path, f)) : [path]));
@@ -62,12 +65,18 @@ function tally(file: string, into: Tally): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stack = (id: number): string[] => {
+    const frames: string[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) frames.push(frameName(byId.get(at)!));
+    return frames;
+  };
   const selfMs = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
     if (windows && !windows.some(([from, to]) => at >= from && at <= to)) return;
+    if (excluded && stack(id).some((frame) => excluded.test(frame))) return;
     selfMs.set(id, (selfMs.get(id) ?? 0) + delta / 1000);
   });
   into.total += [...selfMs.values()].reduce((a, b) => a + b, 0);
@@ -81,11 +90,7 @@ function tally(file: string, into: Tally): void {
     self.set(name, (self.get(name) ?? 0) + ms);
     if (!pattern) continue;
     // Count each matching frame once per sample, even when it recurses.
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = frameName(byId.get(at)!);
-      if (pattern.test(frame) && !seen.has(frame)) (seen.add(frame), inclusive.set(frame, (inclusive.get(frame) ?? 0) + ms));
-    }
+    for (const frame of new Set(stack(id))) if (pattern.test(frame)) inclusive.set(frame, (inclusive.get(frame) ?? 0) + ms);
   }
 }
 
