@@ -8,6 +8,8 @@
  * The token itself (`token.token`) is shown once; applications use it as the API key of their OpenAI or
  * Anthropic client with the gateway's `/v1/ai/<provider>` as base URL.
  */
+// Types only: the usage report is the AI engine's own shape, so the two cannot drift; no gateway code is loaded.
+import type { PeriodUsage, UsageReport } from '../engines/ai/usage-report.js';
 import type { Transport } from './transport.js';
 import { requireObject, seg } from './validate.js';
 
@@ -51,34 +53,8 @@ export interface CreatedAiToken extends AiToken {
   token: string;
 }
 
-export interface AiUsagePeriod {
-  start: string;
-  end: string;
-  requests: number;
-  failedRequests: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokens: number;
-  cost: string;
-}
-
-export interface AiUsage {
-  tokenId: string;
-  currency: string;
-  requests: number;
-  failedRequests: number;
-  /** Calls whose provider never reported usage; each was charged its worst-case cost. */
-  unmeteredRequests: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokens: number;
-  /** Exact decimal string, e.g. `"12.50"`. */
-  cost: string;
-  budget?: { maxSpend: string; currency: string; period: string; windowStart: string; windowEnd: string; spent: string; reserved: string; remaining: string };
-  rateLimit?: { requests: number; period: string; used: number; tokens?: number; tokensUsed?: number };
-  granularity: 'hour' | 'day';
-  periods: AiUsagePeriod[];
-}
+export type AiUsagePeriod = PeriodUsage;
+export type AiUsage = UsageReport;
 
 export interface AiProviderInput {
   style: 'openai' | 'anthropic';

@@ -4,70 +4,30 @@
  *   const cert = await kms.certificates.create({ commonName: 'api.yourbank.com', sans: ['api.yourbank.com', '*.yourbank.com'], validity: '365d', keyType: 'ECDSA_P256' });
  *   await kms.certificates.enableAutoRenewal({ certId: cert.id, renewBefore: '30d' });
  */
+// Types only: the shapes are the certificates engine's own records, so the two cannot drift; no gateway code is loaded.
+import type { KeyType } from '../engines/certificates/key-types.js';
+import type { Profile } from '../engines/certificates/profiles.js';
+import type { CaRecord, CertificateInfo, CrlState, RevocationReason } from '../engines/certificates/records.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
-export type CertificateKeyType = 'ECDSA_P256' | 'ECDSA_P384' | 'RSA_2048' | 'RSA_3072' | 'ED25519';
-export type CertificateProfile = 'server' | 'client' | 'code-signing';
-export type RevocationReason = 'unspecified' | 'keyCompromise' | 'caCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation' | 'privilegeWithdrawn';
+export type { RevocationReason };
+export type CertificateKeyType = KeyType;
+export type CertificateProfile = Profile;
 
-export interface CertificateSummary {
-  id: string;
-  serialNumber: string;
-  environment: string;
-  issuerId: string;
-  profile: CertificateProfile;
-  keyType: CertificateKeyType;
-  commonName: string;
-  sans: string[];
-  notBefore: string;
-  notAfter: string;
-  validitySeconds: number;
-  source: 'generated' | 'csr' | 'renewal';
-  status: 'active' | 'expired' | 'revoked';
-  createdAt: string;
-  revocation?: { reason: RevocationReason; revokedAt: string };
-  autoRenewal?: { renewBefore: string; renewBeforeSeconds: number; notifyWebhook?: string; lastError?: string };
-  renewedFrom?: string;
-  renewedBy?: string;
-}
+/** A certificate as `list` returns it: everything but the PEM. */
+export type CertificateSummary = Omit<CertificateInfo, 'certificate' | 'chain'>;
 
-export interface IssuedCertificate extends CertificateSummary {
-  /** PEM. */
-  certificate: string;
-  /** PEM certificates above it: the issuer first, the root last. */
-  chain: string[];
-}
+/** A certificate with its PEM and chain. */
+export type IssuedCertificate = CertificateInfo;
 
 export interface CreatedCertificate extends IssuedCertificate {
   /** PKCS#8 PEM. Returned by `create` only, this once: the gateway does not keep it. */
   privateKey: string;
 }
 
-export interface CertificateAuthority {
-  id: string;
-  environment: string;
-  kind: 'root' | 'intermediate' | 'imported';
-  keyType: CertificateKeyType;
-  subject: string;
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  certificate: string;
-  chain: string[];
-  createdAt: string;
-}
-
-export interface Crl {
-  issuerId: string;
-  environment: string;
-  number: number;
-  thisUpdate: string;
-  nextUpdate: string;
-  revokedCount: number;
-  /** PEM. */
-  crl: string;
-}
+export type CertificateAuthority = CaRecord;
+export type Crl = CrlState;
 
 export interface CreateCertificateInput {
   commonName: string;

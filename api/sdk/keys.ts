@@ -8,47 +8,20 @@
  * Binary inputs are `Uint8Array`s or strings: a `0x`-prefixed hex string is those bytes (a transaction hash),
  * any other string its UTF-8. A client built with `hsmProvider` creates keys inside that HSM key store.
  */
+// Types only: the shapes are the keys engine's own records, so the two cannot drift; no gateway code is loaded.
+import type { KeyType, KeyUsage, Protection, SigningAlgorithm } from '../engines/keys/key-types.js';
+import type { KeyRecord, KeyVersion, StoredCiphertext } from '../engines/keys/records.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
-export type KeyType = 'ECDSA_SECP256K1' | 'ECDSA_P256' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'AES_256_GCM' | 'HMAC_SHA256';
-export type KeyUsage = 'sign' | 'verify' | 'encrypt' | 'decrypt' | 'wrap' | 'unwrap' | 'mac';
-export type KeyProtection = 'threshold' | 'software' | 'hsm';
-export type SigningAlgorithm = 'ECDSA_SHA256' | 'ED25519' | 'RSASSA_PKCS1_V1_5_SHA256' | 'RSASSA_PSS_SHA256';
+export type { KeyType, KeyUsage, SigningAlgorithm, KeyVersion, StoredCiphertext };
+export type KeyProtection = Protection;
 export type MessageType = 'RAW' | 'DIGEST';
 export type Bytes = Uint8Array | string;
 export type EncryptionContext = Record<string, string>;
 
-export interface KeyVersion {
-  version: number;
-  state: 'active' | 'retired' | 'destroyed';
-  createdAt: string;
-  retiredAt?: string;
-  expiresAt?: string;
-  destroyedAt?: string;
-  publicKey?: string;
-  publicKeyHex?: string;
-}
-
-export interface Key {
-  id: string;
-  environment: string;
-  type: KeyType;
-  usage: KeyUsage[];
-  protection: KeyProtection;
-  keyStore?: { id: string; provider: string; identifier?: string };
-  threshold?: { threshold: number; parties: number[] };
-  state: 'enabled' | 'disabled' | 'pending_deletion' | 'deleted';
-  description?: string;
-  tags: string[];
-  createdAt: string;
-  updatedAt: string;
-  currentVersion: number;
-  versionExpiry: string;
-  versions: KeyVersion[];
-  rotation?: { interval: string; strategy: 'create-new' | 'reencrypt'; notifyWebhook?: string; nextRotationAt: string };
-  deletionDate?: string;
-}
+/** A key as the gateway returns it: its metadata and every version's public half, never secret material. */
+export type Key = KeyRecord;
 
 export interface RotatedKey extends Key {
   webhookDelivery?: { id: string; status: string };
@@ -62,14 +35,6 @@ export interface KeySignature {
   /** Hex; ECDSA: low-s r‖s. */
   signature: string;
   recovery?: number;
-}
-
-export interface StoredCiphertext {
-  name: string;
-  keyVersion: number;
-  ciphertext: string;
-  context?: EncryptionContext;
-  updatedAt: string;
 }
 
 interface Env {

@@ -4,63 +4,24 @@
  *   const ca = await kms.ssh.ca();                       // put ca.publicKey in sshd's TrustedUserCAKeys
  *   const cert = await kms.ssh.signCertificate({ publicKey, certType: 'user', principals: ['deploy'], validity: '8h' });
  */
+// Types only: the shapes are the SSH engine's own records, so the two cannot drift; no gateway code is loaded.
+import type { SshKeyType } from '../engines/ssh/keys.js';
+import type { CriticalOptions, SshCa, SshCertificateRecord, SshKeyInfo } from '../engines/ssh/records.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
-export type SshKeyType = 'ED25519' | 'ECDSA_P256' | 'ECDSA_P384' | 'RSA_3072' | 'RSA_4096';
-
-export interface SshCa {
-  environment: string;
-  keyType: SshKeyType;
-  /** An authorized_keys line. */
-  publicKey: string;
-  fingerprint: string;
-  createdAt: string;
-}
-
-export interface SshKey {
-  id: string;
-  environment: string;
-  keyType: SshKeyType;
-  /** An authorized_keys line. */
-  publicKey: string;
-  /** `SHA256:…`, as `ssh-keygen -l` prints it. */
-  fingerprint: string;
-  comment: string;
-  createdAt: string;
-}
+export type { SshKeyType, SshCa };
+export type SshKey = SshKeyInfo;
+export type SshCriticalOptions = CriticalOptions;
 
 export interface CreatedSshKey extends SshKey {
   /** `openssh-key-v1` private key file. Returned by `createKey` only, this once. */
   privateKey: string;
 }
 
-export interface SshCriticalOptions {
-  'force-command'?: string;
-  'source-address'?: string;
-  'verify-required'?: boolean;
-}
-
-export interface SshCertificateSummary {
-  serial: string;
-  environment: string;
-  certType: 'user' | 'host';
-  keyId: string;
-  principals: string[];
-  validAfter: string;
-  validBefore: string;
-  criticalOptions: SshCriticalOptions;
-  extensions: string[];
-  publicKeyFingerprint: string;
-  caFingerprint: string;
-  createdAt: string;
-  revokedAt?: string;
-}
-
-export interface SshCertificate extends SshCertificateSummary {
-  /** The `-cert.pub` line, for `CertificateFile` / `HostCertificate`. */
-  certificate: string;
-}
+/** A signed certificate as `listCertificates` returns it: everything but the certificate line. */
+export type SshCertificateSummary = Omit<SshCertificateRecord, 'certificate'>;
+export type SshCertificate = SshCertificateRecord;
 
 export interface SignSshCertificateInput {
   /** An authorized_keys line of the key to certify. */

@@ -1,27 +1,14 @@
 /** The shapes the gateway returns, as the SDK exposes them. */
+// Types only, from the gateway's record modules where they are declared, so the two cannot drift; no gateway code is loaded.
+import type { Secret, SecretInfo, VersionInfo } from '../engines/secrets/records.js';
+import type { ApiKeyInfo } from '../server/auth/api-key-info.js';
 
-export interface SecretInfo {
-  name: string;
-  environment: string;
-  tags: string[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Secret extends SecretInfo {
-  value: string;
-}
+export type { Secret, SecretInfo };
+export type SecretVersion = VersionInfo;
 
 export interface RotatedSecret extends SecretInfo {
   /** Present when `notifyWebhook` was given: poll `kms.webhooks.getDelivery(id)` for the outcome. */
   webhookDelivery?: { id: string; status: string };
-}
-
-export interface SecretVersion {
-  version: number;
-  createdAt: string;
-  destroyedAt?: string;
 }
 
 export interface SecretPage {
@@ -101,15 +88,7 @@ export interface EvaluateInput {
   amount?: number | string;
 }
 
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  environments: string[];
-  policies: string[];
-  createdAt: string;
-  revokedAt?: string;
-  mfaEnrolled: boolean;
-}
+export type { ApiKeyInfo };
 
 export interface Environment {
   name: string;

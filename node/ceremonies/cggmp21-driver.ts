@@ -3,7 +3,7 @@
  * when one is ready for the chosen quorum, else a presign ceremony followed by the 1-round signing.
  */
 import { agreedField, type ProtocolDriver } from '../cluster.js';
-import { newPresignId, type PresignPool } from '../keys/presign-pool.js';
+import type { PresignPool } from '../keys/presign-pool.js';
 
 export function cggmp21Driver(pool: PresignPool): ProtocolDriver {
   return {
@@ -18,7 +18,7 @@ export function cggmp21Driver(pool: PresignPool): ProtocolDriver {
       let presignId = await pool.reserve(record.keyId, signers);
       try {
         if (!presignId) {
-          presignId = newPresignId(signers);
+          presignId = pool.claimNew(signers);
           await run('cggmp21-presign', signers, { keyId: record.keyId, presignId });
         }
         const outcome = await run('cggmp21-sign', signers, { keyId: record.keyId, digest, presignId, approval });

@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { InvalidInputError } from '../../protocols/errors.js';
 import { checkAssociatedData, checkPlaintext, GCM_IV_BYTES, GCM_TAG_BYTES } from './gcm-blob.js';
-import { acquireLogin, acquireModule, isCkr, releaseLogin, releaseModule, type Handle, type ModuleLease, type Pkcs11 } from './pkcs11-module.js';
-import type { GcmIvSource } from './pkcs11-seal.js';
+import type { Handle } from './pkcs11-module.js';
+import { checkGcmOptions, gcmDecrypt, gcmEncrypt, type GcmIvSource } from './pkcs11-gcm.js';
+import { checkString, checkTokenOptions, KEPT_IN_TOKEN, TokenSession } from './pkcs11-token.js';
 import { SealError } from './seal-error.js';
 
 export type HsmCurve = 'P-256' | 'secp256k1';
@@ -45,12 +46,6 @@ const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420',
 const ID_BYTES = 16;
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
-function checkString(value: unknown, name: string, maxLength: number): string {
-  if (typeof value !== 'string') throw new TypeError(`"${name}" expected string, got ${typeof value}`);
-  if (value.length === 0 || value.length > maxLength) throw new RangeError(`"${name}" expected 1..${maxLength} characters, got ${value.length}`);
-  return value;
-}
-
 function checkKeyId(id: unknown): Buffer {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new RangeError(`"id" expected 32 lowercase hex characters, got ${JSON.stringify(id)}`);
   return Buffer.from(id, 'hex');
@@ -60,23 +55,6 @@ function checkDigest(digest: unknown): Buffer {
   if (!(digest instanceof Uint8Array)) throw new TypeError(`"digest" expected Uint8Array, got ${typeof digest}`);
   if (digest.length !== 32) throw new RangeError(`"digest" expected 32 bytes (SHA-256), got ${digest.length}`);
   return Buffer.from(digest);
-}
-
-function findSlot(pkcs11: Pkcs11, tokenLabel: string): Handle {
-  const present: string[] = [];
-  const matches: Handle[] = [];
-  for (const slot of pkcs11.C_GetSlotList(true)) {
-    const info = pkcs11.C_GetTokenInfo(slot);
-    if ((info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0) continue;
-    const label = info.label.trimEnd();
-    present.push(`'${label}'`);
-    if (label === tokenLabel) matches.push(slot);
-  }
-  if (matches.length === 0) {
-    throw new InvalidInputError(`HSM token '${tokenLabel}' not found (tokens present: ${present.length ? present.sort().join(', ') : 'none'})`, 'hsm_token_not_found');
-  }
-  if (matches.length > 1) throw new InvalidInputError(`HSM token label '${tokenLabel}' is ambiguous: ${matches.length} tokens carry it`, 'hsm_token_ambiguous');
-  return matches[0]!;
 }
 
 /** CKA_EC_POINT is a DER OCTET STRING around the point on conforming tokens; some return the bare point. */
@@ -89,70 +67,42 @@ function unwrapEcPoint(value: Buffer): Uint8Array {
 const PRIVATE_ATTRS = (id: Buffer, label: string) => [
   { type: pkcs11js.CKA_ID, value: id },
   { type: pkcs11js.CKA_LABEL, value: label },
-  { type: pkcs11js.CKA_TOKEN, value: true },
-  { type: pkcs11js.CKA_PRIVATE, value: true },
-  { type: pkcs11js.CKA_SENSITIVE, value: true },
-  { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+  ...KEPT_IN_TOKEN,
 ];
 
 export class Pkcs11KeyStore {
   readonly tokenLabel: string;
-  readonly #lease: ModuleLease;
-  readonly #slotKey: string;
-  readonly #session: Handle;
+  readonly #token: TokenSession;
   readonly #ivSource: GcmIvSource;
   readonly #maxPlaintextBytes: number;
   readonly #handles = new Map<string, Handle>();
-  #closed = false;
-  // One operation at a time per session (an Init..Final pair must not interleave with another caller's).
-  #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(parts: { lease: ModuleLease; slotKey: string; session: Handle; tokenLabel: string; ivSource: GcmIvSource; maxPlaintextBytes: number }) {
-    this.#lease = parts.lease;
-    this.#slotKey = parts.slotKey;
-    this.#session = parts.session;
-    this.tokenLabel = parts.tokenLabel;
-    this.#ivSource = parts.ivSource;
-    this.#maxPlaintextBytes = parts.maxPlaintextBytes;
+  private constructor(token: TokenSession, ivSource: GcmIvSource, maxPlaintextBytes: number) {
+    this.#token = token;
+    this.tokenLabel = token.tokenLabel;
+    this.#ivSource = ivSource;
+    this.#maxPlaintextBytes = maxPlaintextBytes;
   }
 
   /** Loads the module (shared with any seal in the process), finds the token by label and logs in. */
   static async open(options: Pkcs11KeyStoreOptions): Promise<Pkcs11KeyStore> {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`"options" expected object, got ${typeof options}`);
-    const library = checkString(options.library, 'library', 4096);
-    const tokenLabel = checkString(options.tokenLabel, 'tokenLabel', 32);
-    const pin = checkString(options.pin, 'pin', 255);
-    const ivSource = options.ivSource ?? 'host';
-    if (ivSource !== 'host' && ivSource !== 'hsm') throw new TypeError(`"ivSource" expected 'host' or 'hsm', got ${String(ivSource)}`);
-    const maxPlaintextBytes = options.maxPlaintextBytes ?? 1024 * 1024;
-    if (!Number.isSafeInteger(maxPlaintextBytes) || maxPlaintextBytes < 1) throw new RangeError(`"maxPlaintextBytes" expected positive integer, got ${maxPlaintextBytes}`);
-
-    const lease = acquireModule(library);
-    let session: Handle | undefined;
-    try {
-      const slot = findSlot(lease.pkcs11, tokenLabel);
-      const slotKey = slot.toString('hex');
-      session = lease.pkcs11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-      acquireLogin(lease, slotKey, session, pin, tokenLabel);
-      return new Pkcs11KeyStore({ lease, slotKey, session, tokenLabel, ivSource, maxPlaintextBytes });
-    } catch (error) {
-      if (session) lease.pkcs11.C_CloseSession(session);
-      releaseModule(lease);
-      throw error;
-    }
+    const tokenOptions = checkTokenOptions(options);
+    const { ivSource, maxPlaintextBytes } = checkGcmOptions(options, 1024 * 1024);
+    const token = TokenSession.open(tokenOptions, `key store on token '${tokenOptions.tokenLabel}' is closed`);
+    return new Pkcs11KeyStore(token, ivSource, maxPlaintextBytes);
   }
 
   /** Generates a key inside the token; returns its id and public half (none for AES). */
   generate(spec: HsmKeySpec): Promise<{ id: string; publicKey: HsmPublicKey }> {
     if (typeof spec !== 'object' || spec === null) throw new TypeError(`"spec" expected object, got ${typeof spec}`);
     const label = checkString(spec.label, 'label', 128);
-    return this.#serialised(async () => {
+    return this.#token.run(async () => {
       const idBytes = randomBytes(ID_BYTES);
       const id = idBytes.toString('hex');
-      const p = this.#lease.pkcs11;
+      const p = this.#token.pkcs11;
       try {
         if (spec.kind === 'aes') {
-          const handle = await p.C_GenerateKeyAsync(this.#session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
+          const handle = await p.C_GenerateKeyAsync(this.#token.session, { mechanism: pkcs11js.CKM_AES_KEY_GEN }, [
             { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
             { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_AES },
             { type: pkcs11js.CKA_VALUE_LEN, value: 32 },
@@ -177,7 +127,7 @@ export class Pkcs11KeyStore {
         ];
         const privateTemplate = [...PRIVATE_ATTRS(idBytes, label), { type: pkcs11js.CKA_SIGN, value: true }, { type: pkcs11js.CKA_DECRYPT, value: false }];
         const mechanism = spec.kind === 'ec' ? pkcs11js.CKM_EC_KEY_PAIR_GEN : pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN;
-        const pair = await p.C_GenerateKeyPairAsync(this.#session, { mechanism }, publicTemplate, privateTemplate);
+        const pair = await p.C_GenerateKeyPairAsync(this.#token.session, { mechanism }, publicTemplate, privateTemplate);
         this.#handles.set(`${pkcs11js.CKO_PRIVATE_KEY}:${id}`, pair.privateKey);
         return { id, publicKey: this.#readPublic(pair.publicKey, spec.kind === 'ec' ? spec.curve : undefined) };
       } catch (cause) {
@@ -206,18 +156,9 @@ export class Pkcs11KeyStore {
   encryptAesGcm(id: string, plaintext: Uint8Array, associatedData: Uint8Array): Promise<{ iv: Uint8Array; ciphertext: Uint8Array }> {
     checkPlaintext(plaintext, this.#maxPlaintextBytes);
     checkAssociatedData(associatedData);
-    return this.#serialised(async () => {
+    return this.#token.run(async () => {
       const key = this.#handle(id, pkcs11js.CKO_SECRET_KEY);
-      const iv = this.#ivSource === 'host' ? randomBytes(GCM_IV_BYTES) : Buffer.alloc(GCM_IV_BYTES);
-      let body: Buffer;
-      try {
-        this.#lease.pkcs11.C_EncryptInit(this.#session, gcm(iv, associatedData), key);
-        body = await this.#lease.pkcs11.C_EncryptAsync(this.#session, Buffer.from(plaintext), Buffer.alloc(plaintext.length + GCM_TAG_BYTES));
-      } catch (cause) {
-        throw new SealError(`HSM encryption failed on token '${this.tokenLabel}': ${(cause as Error).message}`, 'hsm_error', { cause });
-      }
-      // A zero IV left in place means the HSM ignored the buffer: never hand out a ciphertext that relied on one.
-      if (this.#ivSource === 'hsm' && iv.every((b) => b === 0)) throw new SealError(`HSM on token '${this.tokenLabel}' returned no generated IV`, 'hsm_error');
+      const { iv, body } = await gcmEncrypt(this.#token, key, this.#ivSource, plaintext, associatedData);
       return { iv: new Uint8Array(iv), ciphertext: new Uint8Array(body) };
     });
   }
@@ -227,22 +168,17 @@ export class Pkcs11KeyStore {
     if (!(iv instanceof Uint8Array) || iv.length !== GCM_IV_BYTES) throw new RangeError(`"iv" expected ${GCM_IV_BYTES} bytes`);
     if (!(ciphertext instanceof Uint8Array) || ciphertext.length < GCM_TAG_BYTES) throw new RangeError(`"ciphertext" expected at least ${GCM_TAG_BYTES} bytes`);
     checkAssociatedData(associatedData);
-    return this.#serialised(async () => {
+    return this.#token.run(async () => {
       const key = this.#handle(id, pkcs11js.CKO_SECRET_KEY);
-      try {
-        this.#lease.pkcs11.C_DecryptInit(this.#session, gcm(Buffer.from(iv), associatedData), key);
-        return new Uint8Array(await this.#lease.pkcs11.C_DecryptAsync(this.#session, Buffer.from(ciphertext), Buffer.alloc(ciphertext.length)));
-      } catch (cause) {
-        throw decryptFailure(cause, this.tokenLabel);
-      }
+      return gcmDecrypt(this.#token, key, iv, ciphertext, associatedData, (hsmSaid) => `decryption failed: the ciphertext did not authenticate (HSM said ${hsmSaid})`);
     });
   }
 
   /** Whether the token still holds the key's secret half, and that half cannot be read out. */
   isNonExtractable(id: string): Promise<boolean> {
-    return this.#serialised(async () => {
+    return this.#token.run(async () => {
       const key = this.#findAny(id);
-      const attrs = this.#lease.pkcs11.C_GetAttributeValue(this.#session, key, [{ type: pkcs11js.CKA_EXTRACTABLE }, { type: pkcs11js.CKA_SENSITIVE }]);
+      const attrs = this.#token.pkcs11.C_GetAttributeValue(this.#token.session, key, [{ type: pkcs11js.CKA_EXTRACTABLE }, { type: pkcs11js.CKA_SENSITIVE }]);
       const [extractable, sensitive] = attrs.map((a) => a.value !== undefined && a.value.length > 0 && a.value[0] !== 0);
       return extractable === false && sensitive === true;
     });
@@ -251,39 +187,23 @@ export class Pkcs11KeyStore {
   /** Removes every object carrying the id (both halves of a pair). Unknown ids are already gone. */
   destroy(id: string): Promise<void> {
     const idBytes = checkKeyId(id);
-    return this.#serialised(async () => {
-      const p = this.#lease.pkcs11;
-      p.C_FindObjectsInit(this.#session, [{ type: pkcs11js.CKA_ID, value: idBytes }]);
-      let objects: Handle[];
-      try {
-        objects = p.C_FindObjects(this.#session, 8);
-      } finally {
-        p.C_FindObjectsFinal(this.#session);
-      }
-      for (const o of objects) p.C_DestroyObject(this.#session, o);
+    return this.#token.run(async () => {
+      const objects = this.#token.find([{ type: pkcs11js.CKA_ID, value: idBytes }], 8);
+      for (const o of objects) this.#token.pkcs11.C_DestroyObject(this.#token.session, o);
       for (const k of [...this.#handles.keys()]) if (k.endsWith(`:${id}`)) this.#handles.delete(k);
     });
   }
 
   close(): Promise<void> {
-    return this.#serialised(async () => {
-      if (this.#closed) return;
-      this.#closed = true;
-      try {
-        releaseLogin(this.#lease, this.#slotKey, this.#session);
-        this.#lease.pkcs11.C_CloseSession(this.#session);
-      } finally {
-        releaseModule(this.#lease);
-      }
-    }, true);
+    return this.#token.close();
   }
 
   #sign(id: string, mechanism: pkcs11js.Mechanism, data: Buffer, outBytes: number): Promise<Uint8Array> {
-    return this.#serialised(async () => {
+    return this.#token.run(async () => {
       const key = this.#handle(id, pkcs11js.CKO_PRIVATE_KEY);
       try {
-        this.#lease.pkcs11.C_SignInit(this.#session, mechanism, key);
-        return new Uint8Array(await this.#lease.pkcs11.C_SignAsync(this.#session, data, Buffer.alloc(outBytes)));
+        this.#token.pkcs11.C_SignInit(this.#token.session, mechanism, key);
+        return new Uint8Array(await this.#token.pkcs11.C_SignAsync(this.#token.session, data, Buffer.alloc(outBytes)));
       } catch (cause) {
         throw new SealError(`HSM signing failed on token '${this.tokenLabel}': ${(cause as Error).message}`, 'hsm_error', { cause });
       }
@@ -291,12 +211,12 @@ export class Pkcs11KeyStore {
   }
 
   #readPublic(handle: Handle, curve: HsmCurve | undefined): HsmPublicKey {
-    const p = this.#lease.pkcs11;
+    const p = this.#token.pkcs11;
     if (curve) {
-      const [point] = p.C_GetAttributeValue(this.#session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
+      const [point] = p.C_GetAttributeValue(this.#token.session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
       return { kind: 'ec', curve, point: unwrapEcPoint(point!.value as Buffer) };
     }
-    const [modulus, exponent] = p.C_GetAttributeValue(this.#session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
+    const [modulus, exponent] = p.C_GetAttributeValue(this.#token.session, handle, [{ type: pkcs11js.CKA_MODULUS }, { type: pkcs11js.CKA_PUBLIC_EXPONENT }]);
     return { kind: 'rsa', modulus: new Uint8Array(modulus!.value as Buffer), exponent: new Uint8Array(exponent!.value as Buffer) };
   }
 
@@ -306,7 +226,7 @@ export class Pkcs11KeyStore {
     const cacheKey = `${cls}:${id}`;
     const cached = this.#handles.get(cacheKey);
     if (cached) return cached;
-    const found = this.#find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: cls }]);
+    const found = this.#token.find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: cls }], 2);
     if (found.length !== 1) {
       throw new InvalidInputError(`HSM key ${id} ${found.length ? 'is ambiguous' : 'is not'} on token '${this.tokenLabel}'`, found.length ? 'hsm_key_ambiguous' : 'hsm_key_missing');
     }
@@ -316,31 +236,11 @@ export class Pkcs11KeyStore {
 
   #findAny(id: string): Handle {
     const idBytes = checkKeyId(id);
-    const secret = this.#find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }]);
-    const priv = this.#find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]);
+    const secret = this.#token.find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY }], 2);
+    const priv = this.#token.find([{ type: pkcs11js.CKA_ID, value: idBytes }, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }], 2);
     const found = [...secret, ...priv];
     if (found.length !== 1) throw new InvalidInputError(`HSM key ${id} is not on token '${this.tokenLabel}'`, 'hsm_key_missing');
     return found[0]!;
-  }
-
-  #find(template: pkcs11js.Template): Handle[] {
-    const p = this.#lease.pkcs11;
-    p.C_FindObjectsInit(this.#session, template);
-    try {
-      return p.C_FindObjects(this.#session, 2);
-    } finally {
-      p.C_FindObjectsFinal(this.#session);
-    }
-  }
-
-  #serialised<T>(operation: () => Promise<T>, evenIfClosed = false): Promise<T> {
-    const run = () => {
-      if (this.#closed && !evenIfClosed) throw new SealError(`key store on token '${this.tokenLabel}' is closed`, 'seal_closed');
-      return operation();
-    };
-    const result = this.#tail.then(run, run);
-    this.#tail = result.catch(() => undefined);
-    return result;
   }
 }
 
@@ -350,22 +250,4 @@ export function modulusBytes(publicKey: HsmPublicKey): number {
   let m = publicKey.modulus;
   while (m.length > 0 && m[0] === 0) m = m.subarray(1);
   return m.length;
-}
-
-function gcm(iv: Buffer, associatedData: Uint8Array): pkcs11js.Mechanism {
-  // CK_GCM_PARAMS with ulIvBits set, as the 2.40 header lays it out.
-  const parameter: pkcs11js.GcmParams = { type: pkcs11js.CK_PARAMS_GCM, iv, ivBits: GCM_IV_BYTES * 8, aad: Buffer.from(associatedData), tagBits: GCM_TAG_BYTES * 8 };
-  return { mechanism: pkcs11js.CKM_AES_GCM, parameter };
-}
-
-const HSM_FAILURES = [
-  'CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_DEVICE_REMOVED', 'CKR_DEVICE_ERROR', 'CKR_DEVICE_MEMORY',
-  'CKR_TOKEN_NOT_PRESENT', 'CKR_USER_NOT_LOGGED_IN', 'CKR_KEY_HANDLE_INVALID', 'CKR_CRYPTOKI_NOT_INITIALIZED',
-  'CKR_MECHANISM_INVALID', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_OPERATION_ACTIVE',
-];
-
-function decryptFailure(cause: unknown, tokenLabel: string): SealError {
-  if (isCkr(cause, ...HSM_FAILURES)) return new SealError(`HSM decryption failed on token '${tokenLabel}': ${(cause as Error).message}`, 'hsm_error', { cause });
-  // Tokens disagree on the CK_RV for a failed tag or padding check; anything else means the input did not authenticate.
-  return new SealError(`decryption failed: the ciphertext did not authenticate (HSM said ${(cause as Error).message})`, 'unseal_failed', { cause });
 }

@@ -4,7 +4,8 @@
  * config into validated `Pkcs11SealOptions`. See docs/hsm.md for the operator-facing version of this table.
  */
 import { InvalidInputError } from '../../protocols/errors.js';
-import type { GcmIvSource, Pkcs11SealOptions } from './pkcs11-seal.js';
+import type { GcmIvSource } from './pkcs11-gcm.js';
+import type { Pkcs11SealOptions } from './pkcs11-seal.js';
 
 export type HsmProviderId = 'softhsm2' | 'aws-cloudhsm' | 'azure-dedicated-hsm' | 'thales-luna' | 'yubihsm2';
 

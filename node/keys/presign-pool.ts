@@ -60,6 +60,13 @@ export class PresignPool {
     return undefined;
   }
 
+  /** A fresh id for an on-demand presignature, reserved from the start so no concurrent request can take it. */
+  claimNew(quorum: readonly PartyId[]): string {
+    const id = newPresignId(quorum);
+    this.reserved.add(id);
+    return id;
+  }
+
   release(id: string): void {
     this.reserved.delete(id);
   }

@@ -135,6 +135,17 @@ export function isInZStar(x: unknown, N: bigint): boolean {
   return typeof x === 'bigint' && x > 0n && x < N && gcd(x, N) === 1n;
 }
 
+/** U(N) for a whole list: every value in [1, N) and their product a unit mod N, so one gcd instead of one each. */
+export function allInZStar(values: readonly bigint[], N: bigint): boolean {
+  let product = 1n;
+  for (const v of values) {
+    if (v <= 0n || v >= N) return false;
+    product = (product * v) % N;
+  }
+  // gcd(∏v mod N, N) = 1 exactly when no v shares a factor with N.
+  return gcd(product, N) === 1n;
+}
+
 /** Uniform element of Z*_N by rejection (a non-unit appears with probability about 2/√N for an RSA modulus). */
 export function randomZStar(N: bigint, rng: Rng = systemRng): bigint {
   assertPositiveModulus('N', N);

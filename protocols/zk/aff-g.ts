@@ -3,26 +3,14 @@
  * encrypts the same y, X = x·G, with x ∈ I_ℓ and y ∈ J_{ℓ′} ([P] Fig. 15; guide §3.6). This is the MtA proof of
  * presigning (y = −β, the Lockness/Taurus sign convention). Both range checks are what stops Alpha-Rays.
  */
-import { inRange, isInZStar, mod, randomZStar } from '../math/bigint.js';
+import { inRange, mod, randomZStar } from '../math/bigint.js';
 import { G, mulBase, mulPublic, pointToBytes, type Point } from '../math/curve.js';
 import { randomSigned, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { PayloadReader } from '../round/payload.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
-import {
-  absorbRingPedersen,
-  encryptUnder,
-  paillierPublic,
-  powN,
-  powN2,
-  proofReader,
-  rangeProofCaps,
-  ringEquation,
-  ringParams,
-  type PaillierKey,
-  type RingPedersenKey,
-} from './enc.js';
-import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
+import { checkCT, checkU, decodeFields, encEquation, encryptUnder, paillierPublic, powN, powN2, rangeChallenge, rangeProofCaps, ringEquation, ringParams, type PaillierKey, type RingPedersenKey } from './common.js';
+import { invalid, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface AffGStatement {
   /** N0: the verifier's Paillier key, under which C and D are (its secret key when it verifies: CRT). */
@@ -66,25 +54,12 @@ export interface AffGProof {
 
 type FirstMessage = Pick<AffGProof, 'A' | 'Bx' | 'By' | 'E' | 'S' | 'F' | 'T'>;
 
-const FIELDS = ['A', 'Bx', 'By', 'E', 'S', 'F', 'T', 'z1', 'z2', 'z3', 'z4', 'w', 'wY'] as const;
-
 function challenge(ctx: ProofContext, st: AffGStatement, first: FirstMessage, params: Cggmp21Params): bigint {
-  return absorbRingPedersen(proofTranscript('aff-g', ctx), st.verifier)
-    .integer('N0', paillierPublic(st.receiver).N)
-    .integer('N1', paillierPublic(st.prover).N)
-    .integer('C', st.C)
-    .integer('D', st.D)
-    .integer('Y', st.Y)
-    .point('X', st.X)
-    .integer('A', first.A)
-    .point('Bx', first.Bx)
-    .integer('By', first.By)
-    .integer('E', first.E)
-    .integer('S', first.S)
-    .integer('F', first.F)
-    .integer('T', first.T)
-    .challenges()
-    .signed(params.challengeBound);
+  const items = {
+    N0: paillierPublic(st.receiver).N, N1: paillierPublic(st.prover).N, C: st.C, D: st.D, Y: st.Y, X: st.X,
+    A: first.A, Bx: first.Bx, By: first.By, E: first.E, S: first.S, F: first.F, T: first.T,
+  };
+  return rangeChallenge('aff-g', ctx, st.verifier, items, params);
 }
 
 export function proveAffG(ctx: ProofContext, st: AffGStatement, w: AffGWitness, params: Cggmp21Params, rng: Rng): AffGProof {
@@ -126,21 +101,13 @@ export function verifyAffG(ctx: ProofContext, st: AffGStatement, proof: AffGProo
   const pk0 = paillierPublic(st.receiver);
   const pk1 = paillierPublic(st.prover);
   const Nhat = ringParams(st.verifier).N;
-  const ciphertexts: [string, PaillierKey, bigint][] = [
-    ['C', pk0, st.C],
-    ['D', pk0, st.D],
-    ['A', pk0, proof.A],
-    ['Y', pk1, st.Y],
-    ['By', pk1, proof.By],
-  ];
-  for (const [name, key, c] of ciphertexts) {
-    if (!paillierPublic(key).isCiphertext(c)) return invalid(`${name} is not a ciphertext under its key`);
-  }
-  for (const [name, value] of [['E', proof.E], ['S', proof.S], ['F', proof.F], ['T', proof.T]] as const) {
-    if (!isInZStar(value, Nhat)) return invalid(`${name} is not a unit mod N̂`);
-  }
-  if (!isInZStar(proof.w, pk0.N)) return invalid('w is not a unit mod N0');
-  if (!isInZStar(proof.wY, pk1.N)) return invalid('wY is not a unit mod N1');
+  const malformed =
+    checkCT(pk0, { C: st.C, D: st.D, A: proof.A }, 'under its key') ??
+    checkCT(pk1, { Y: st.Y, By: proof.By }, 'under its key') ??
+    checkU(Nhat, 'N̂', { E: proof.E, S: proof.S, F: proof.F, T: proof.T }) ??
+    checkU(pk0.N, 'N0', { w: proof.w }) ??
+    checkU(pk1.N, 'N1', { wY: proof.wY });
+  if (malformed) return malformed;
   if (proof.Bx.is0()) return invalid('Bx is the identity');
   if (!inRange(proof.z1, 1n << BigInt(params.ell + params.epsilon))) return invalid('z1 is out of range ±2^(ℓ+ε)');
   if (!inRange(proof.z2, 1n << BigInt(params.ellPrime + params.epsilon))) return invalid("z2 is out of range ±2^(ℓ'+ε)");
@@ -148,8 +115,7 @@ export function verifyAffG(ctx: ProofContext, st: AffGStatement, proof: AffGProo
   const lhs0 = mod(powN2(st.receiver, st.C, proof.z1) * pk0.encryptWithNoncePower(proof.z2, powN2(st.receiver, proof.w, pk0.N)), pk0.N2);
   if (lhs0 !== mod(proof.A * powN2(st.receiver, st.D, e), pk0.N2)) return invalid('affine equation (z1 ⊙ C) ⊕ enc0(z2; w) = A ⊕ (e ⊙ D) fails');
   if (!mulPublic(G, proof.z1).equals(proof.Bx.add(mulPublic(st.X, e)))) return invalid('group equation z1·G = Bx + e·X fails');
-  const lhs1 = pk1.encryptWithNoncePower(proof.z2, powN2(st.prover, proof.wY, pk1.N));
-  if (lhs1 !== mod(proof.By * powN2(st.prover, st.Y, e), pk1.N2)) return invalid('Paillier equation enc1(z2; wY) = By ⊕ (e ⊙ Y) fails');
+  if (!encEquation(st.prover, proof.z2, proof.wY, proof.By, st.Y, e)) return invalid('Paillier equation enc1(z2; wY) = By ⊕ (e ⊙ Y) fails');
   if (!ringEquation(st.verifier, proof.z1, proof.z3, proof.E, proof.S, e)) return invalid('ring-Pedersen equation com(z1, z3) = E·S^e fails');
   if (!ringEquation(st.verifier, proof.z2, proof.z4, proof.F, proof.T, e)) return invalid('ring-Pedersen equation com(z2, z4) = F·T^e fails');
   return VALID;
@@ -174,21 +140,20 @@ export function encodeAffG(proof: AffGProof): WireValue {
 }
 
 export function decodeAffG(input: PayloadReader | WireValue, params: Cggmp21Params): AffGProof {
-  const reader = proofReader(input, FIELDS, 'Π^aff-g');
   const caps = rangeProofCaps(params);
-  return {
-    A: reader.bigint('A', caps.modN2),
-    Bx: reader.point('Bx'),
-    By: reader.bigint('By', caps.modN2),
-    E: reader.bigint('E', caps.modN),
-    S: reader.bigint('S', caps.modN),
-    F: reader.bigint('F', caps.modN),
-    T: reader.bigint('T', caps.modN),
-    z1: reader.bigint('z1', caps.plain),
-    z2: reader.bigint('z2', caps.mask),
-    z3: reader.bigint('z3', caps.commitment),
-    z4: reader.bigint('z4', caps.commitment),
-    w: reader.bigint('w', caps.modN),
-    wY: reader.bigint('wY', caps.modN),
-  };
+  return decodeFields(input, 'Π^aff-g', {
+    A: caps.modN2,
+    Bx: 'point',
+    By: caps.modN2,
+    E: caps.modN,
+    S: caps.modN,
+    F: caps.modN,
+    T: caps.modN,
+    z1: caps.plain,
+    z2: caps.mask,
+    z3: caps.commitment,
+    z4: caps.commitment,
+    w: caps.modN,
+    wY: caps.modN,
+  });
 }

@@ -7,26 +7,14 @@
  * honest proofs. z1 only gets the decoder's size cap. Made against the verifier's ring-Pedersen parameters.
  * One deliberate departure from the figure: the mask α is drawn from ±2^ε·N0 rather than ±2^{ℓ+ε} (see proveDec).
  */
-import { isInZStar, mod, randomZStar } from '../math/bigint.js';
+import { mod, randomZStar } from '../math/bigint.js';
 import { CURVE_ORDER, modQ, scalarToBytes } from '../math/curve.js';
 import { randomSigned, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { PayloadReader } from '../round/payload.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
-import {
-  absorbRingPedersen,
-  paillierPublic,
-  powN,
-  powN2,
-  proofReader,
-  rangeProofCaps,
-  ringEquation,
-  ringParams,
-  type PaillierKey,
-  type RingPedersenKey,
-} from './enc.js';
-import { encryptAny } from './mul.js';
-import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
+import { checkCT, checkU, decodeFields, encEquation, encryptAny, paillierPublic, powN, rangeChallenge, rangeProofCaps, ringEquation, ringParams, type PaillierKey, type RingPedersenKey } from './common.js';
+import { invalid, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface DecStatement {
   /** The prover's Paillier key N0 (its secret key when proving: CRT). */
@@ -57,19 +45,8 @@ export interface DecProof {
 
 type FirstMessage = Pick<DecProof, 'S' | 'T' | 'A' | 'gamma'>;
 
-const FIELDS = ['S', 'T', 'A', 'gamma', 'z1', 'z2', 'w'] as const;
-
 function challenge(ctx: ProofContext, st: DecStatement, first: FirstMessage, params: Cggmp21Params): bigint {
-  return absorbRingPedersen(proofTranscript('dec', ctx), st.verifier)
-    .integer('N0', paillierPublic(st.prover).N)
-    .integer('C', st.C)
-    .integer('x', st.x)
-    .integer('S', first.S)
-    .integer('T', first.T)
-    .integer('A', first.A)
-    .integer('gamma', first.gamma)
-    .challenges()
-    .signed(params.challengeBound);
+  return rangeChallenge('dec', ctx, st.verifier, { N0: paillierPublic(st.prover).N, C: st.C, x: st.x, S: first.S, T: first.T, A: first.A, gamma: first.gamma }, params);
 }
 
 /** Range of the mask α: 2^ε·N0, wide enough to hide e·y for every |y| < N0/2. */
@@ -100,17 +77,12 @@ export function proveDec(ctx: ProofContext, st: DecStatement, w: DecWitness, par
 export function verifyDec(ctx: ProofContext, st: DecStatement, proof: DecProof, params: Cggmp21Params): Verdict {
   const pk = paillierPublic(st.prover);
   const Nhat = ringParams(st.verifier).N;
-  if (!pk.isCiphertext(st.C)) return invalid('C is not a ciphertext of the prover');
-  if (!pk.isCiphertext(proof.A)) return invalid('A is not a ciphertext of the prover');
-  if (!isInZStar(proof.S, Nhat)) return invalid('S is not a unit mod N̂');
-  if (!isInZStar(proof.T, Nhat)) return invalid('T is not a unit mod N̂');
-  if (!isInZStar(proof.w, pk.N)) return invalid('w is not a unit mod N0');
+  const malformed = checkCT(pk, { C: st.C, A: proof.A }) ?? checkU(Nhat, 'N̂', { S: proof.S, T: proof.T }) ?? checkU(pk.N, 'N0', { w: proof.w });
+  if (malformed) return malformed;
   if (proof.gamma < 0n || proof.gamma >= CURVE_ORDER) return invalid('γ is not a canonical scalar');
   if (st.x < 0n || st.x >= CURVE_ORDER) return invalid('statement x is not a canonical scalar');
   const e = challenge(ctx, st, proof, params);
-  if (encryptAny(st.prover, proof.z1, proof.w) !== mod(proof.A * powN2(st.prover, st.C, e), pk.N2)) {
-    return invalid('Paillier equation enc0(z1; w) = A ⊕ (e ⊙ C) fails');
-  }
+  if (!encEquation(st.prover, proof.z1, proof.w, proof.A, st.C, e)) return invalid('Paillier equation enc0(z1; w) = A ⊕ (e ⊙ C) fails');
   if (modQ(proof.z1) !== modQ(proof.gamma + e * st.x)) return invalid('scalar equation z1 = γ + e·x (mod q) fails');
   if (!ringEquation(st.verifier, proof.z1, proof.z2, proof.T, proof.S, e)) return invalid('ring-Pedersen equation com(z1, z2) = T·S^e fails');
   return VALID;
@@ -121,18 +93,17 @@ export function encodeDec(proof: DecProof): WireValue {
 }
 
 export function decodeDec(input: PayloadReader | WireValue, params: Cggmp21Params): DecProof {
-  const reader = proofReader(input, FIELDS, 'Π^dec');
   const caps = rangeProofCaps(params);
   const eBits = params.challengeBound.toString(2).length;
-  return {
-    S: reader.bigint('S', caps.modN),
-    T: reader.bigint('T', caps.modN),
-    A: reader.bigint('A', caps.modN2),
-    gamma: reader.scalar('gamma'),
+  return decodeFields(input, 'Π^dec', {
+    S: caps.modN,
+    T: caps.modN,
+    A: caps.modN2,
+    gamma: 'scalar',
     // Honest |z1| ≤ 2^ε·N0 + E·N0/2: no range check, only this cap.
-    z1: reader.bigint('z1', Math.max(params.epsilon, eBits) + caps.modN + 2),
+    z1: Math.max(params.epsilon, eBits) + caps.modN + 2,
     // ν is drawn from ±2^ε·N0·N̂ (see proveDec), so z2 = ν + e·μ may be that wide.
-    z2: reader.bigint('z2', Math.max(caps.commitment, params.epsilon + 2 * caps.modN + 2)),
-    w: reader.bigint('w', caps.modN),
-  };
+    z2: Math.max(caps.commitment, params.epsilon + 2 * caps.modN + 2),
+    w: caps.modN,
+  });
 }

@@ -12,8 +12,8 @@ import { randomSigned, systemRng, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
 import { PayloadReader } from '../round/payload.js';
-import { absorbRingPedersen, ringEquation, ringParams, ringPow, type RingPedersenKey } from './enc.js';
-import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
+import { rangeChallenge, ringEquation, ringParams, ringPow, type RingPedersenKey } from './common.js';
+import { invalid, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface FacStatement {
   /** The prover's Paillier modulus. */
@@ -49,16 +49,7 @@ export function facBound(N0: bigint, params: Cggmp21Params): bigint {
 type FirstMessage = Pick<FacProof, 'P' | 'Q' | 'A' | 'B' | 'T' | 'sigma'>;
 
 function challenge(ctx: ProofContext, st: FacStatement, first: FirstMessage, params: Cggmp21Params): bigint {
-  return absorbRingPedersen(proofTranscript('fac', ctx), st.verifier)
-    .integer('N0', st.N0)
-    .integer('P', first.P)
-    .integer('Q', first.Q)
-    .integer('A', first.A)
-    .integer('B', first.B)
-    .integer('T', first.T)
-    .integer('sigma', first.sigma)
-    .challenges()
-    .signed(params.challengeBound);
+  return rangeChallenge('fac', ctx, st.verifier, { N0: st.N0, P: first.P, Q: first.Q, A: first.A, B: first.B, T: first.T, sigma: first.sigma }, params);
 }
 
 export function proveFac(ctx: ProofContext, st: FacStatement, wit: FacWitness, params: Cggmp21Params, rng: Rng = systemRng): FacProof {

@@ -3,26 +3,15 @@
  * X to the base B ([P] Fig. 25; guide §3.7). Presigning uses it twice: G_i against Γ_i (base G) and K_i against
  * Δ_i (base Γ). Made once per verifier, against the verifier's ring-Pedersen parameters.
  */
-import { inRange, isInZStar, mod, randomZStar } from '../math/bigint.js';
+import { inRange, mod } from '../math/bigint.js';
 import { mul, mulPublic, pointToBytes, type Point } from '../math/curve.js';
-import { randomSigned, type Rng } from '../math/random.js';
+import type { Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { PayloadReader } from '../round/payload.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
-import {
-  absorbRingPedersen,
-  encryptUnder,
-  paillierPublic,
-  powN,
-  powN2,
-  proofReader,
-  rangeProofCaps,
-  ringEquation,
-  ringParams,
-  type PaillierKey,
-  type RingPedersenKey,
-} from './enc.js';
-import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
+import { checkCT, checkU, decodeFields, encEquation, encryptUnder, paillierPublic, powN, rangeChallenge, rangeProofCaps, ringEquation, ringParams, type PaillierKey, type RingPedersenKey } from './common.js';
+import { sampleEncMasks } from './enc.js';
+import { invalid, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface LogStarStatement {
   /** The prover's key N0 (its secret key when proving). */
@@ -52,30 +41,17 @@ export interface LogStarProof {
   readonly z3: bigint;
 }
 
-const FIELDS = ['S', 'A', 'Y', 'D', 'z1', 'z2', 'z3'] as const;
-
 function challenge(ctx: ProofContext, st: LogStarStatement, first: Pick<LogStarProof, 'S' | 'A' | 'Y' | 'D'>, params: Cggmp21Params): bigint {
-  return absorbRingPedersen(proofTranscript('log-star', ctx), st.verifier)
-    .integer('N0', paillierPublic(st.prover).N)
-    .integer('C', st.C)
-    .point('X', st.X)
-    .point('B', st.B)
-    .integer('S', first.S)
-    .integer('A', first.A)
-    .point('Y', first.Y)
-    .integer('D', first.D)
-    .challenges()
-    .signed(params.challengeBound);
+  const items = {
+    N0: paillierPublic(st.prover).N, C: st.C, X: st.X, B: st.B,
+    S: first.S, A: first.A, Y: first.Y, D: first.D,
+  };
+  return rangeChallenge('log-star', ctx, st.verifier, items, params);
 }
 
 export function proveLogStar(ctx: ProofContext, st: LogStarStatement, w: LogStarWitness, params: Cggmp21Params, rng: Rng): LogStarProof {
   const N0 = paillierPublic(st.prover).N;
-  const Nhat = ringParams(st.verifier).N;
-  const ellEps = 1n << BigInt(params.ell + params.epsilon);
-  const alpha = randomSigned(ellEps, rng);
-  const mu = randomSigned((1n << BigInt(params.ell)) * Nhat, rng);
-  const r = randomZStar(N0, rng);
-  const gamma = randomSigned(ellEps * Nhat, rng);
+  const { alpha, mu, r, gamma } = sampleEncMasks(st.prover, st.verifier, params, rng);
   const first = {
     S: st.verifier.commit(w.x, mu),
     A: encryptUnder(st.prover, alpha, r),
@@ -89,16 +65,12 @@ export function proveLogStar(ctx: ProofContext, st: LogStarStatement, w: LogStar
 export function verifyLogStar(ctx: ProofContext, st: LogStarStatement, proof: LogStarProof, params: Cggmp21Params): Verdict {
   const pk = paillierPublic(st.prover);
   const Nhat = ringParams(st.verifier).N;
-  if (!pk.isCiphertext(st.C)) return invalid('C is not a ciphertext of the prover');
-  if (!pk.isCiphertext(proof.A)) return invalid('A is not a ciphertext of the prover');
-  if (!isInZStar(proof.S, Nhat)) return invalid('S is not a unit mod N̂');
-  if (!isInZStar(proof.D, Nhat)) return invalid('D is not a unit mod N̂');
-  if (!isInZStar(proof.z2, pk.N)) return invalid('z2 is not a unit mod N0');
+  const malformed = checkCT(pk, { C: st.C, A: proof.A }) ?? checkU(Nhat, 'N̂', { S: proof.S, D: proof.D }) ?? checkU(pk.N, 'N0', { z2: proof.z2 });
+  if (malformed) return malformed;
   if (proof.Y.is0()) return invalid('Y is the identity');
   if (!inRange(proof.z1, 1n << BigInt(params.ell + params.epsilon))) return invalid('z1 is out of range ±2^(ℓ+ε)');
   const e = challenge(ctx, st, proof, params);
-  const lhs = pk.encryptWithNoncePower(proof.z1, powN2(st.prover, proof.z2, pk.N));
-  if (lhs !== mod(proof.A * powN2(st.prover, st.C, e), pk.N2)) return invalid('Paillier equation enc(z1; z2) = A·C^e fails');
+  if (!encEquation(st.prover, proof.z1, proof.z2, proof.A, st.C, e)) return invalid('Paillier equation enc(z1; z2) = A·C^e fails');
   if (!mulPublic(st.B, proof.z1).equals(proof.Y.add(mulPublic(st.X, e)))) return invalid('group equation z1·B = Y + e·X fails');
   if (!ringEquation(st.verifier, proof.z1, proof.z3, proof.D, proof.S, e)) return invalid('ring-Pedersen equation com(z1, z3) = D·S^e fails');
   return VALID;
@@ -109,15 +81,6 @@ export function encodeLogStar(proof: LogStarProof): WireValue {
 }
 
 export function decodeLogStar(input: PayloadReader | WireValue, params: Cggmp21Params): LogStarProof {
-  const reader = proofReader(input, FIELDS, 'Π^log*');
   const caps = rangeProofCaps(params);
-  return {
-    S: reader.bigint('S', caps.modN),
-    A: reader.bigint('A', caps.modN2),
-    Y: reader.point('Y'),
-    D: reader.bigint('D', caps.modN),
-    z1: reader.bigint('z1', caps.plain),
-    z2: reader.bigint('z2', caps.modN),
-    z3: reader.bigint('z3', caps.commitment),
-  };
+  return decodeFields(input, 'Π^log*', { S: caps.modN, A: caps.modN2, Y: 'point', D: caps.modN, z1: caps.plain, z2: caps.modN, z3: caps.commitment });
 }

@@ -6,7 +6,7 @@
  * set, not just the paper's: gcd(w, N) = 1, (w|N) = −1 and x_i, z_i ∈ Z*_N stop the tss-lib c84c096 forgery, where
  * N = P·q_1⋯q_7 and w ≡ 0 mod every q_i makes w·y ≡ 0 ≡ 0⁴ modulo the small factors.
  */
-import { gcd, isProbablePrime, jacobi, mod, modInverse } from '../math/bigint.js';
+import { allInZStar, gcd, isProbablePrime, jacobi, mod, modInverse } from '../math/bigint.js';
 import { modPow } from '../math/modpow.js';
 import { randomBelow, systemRng, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
@@ -96,17 +96,6 @@ export function proveMod(ctx: ProofContext, st: ModStatement, wit: ModWitness, p
     return { x: crtPow(yPrime, e4, p, q, pInvQ), a, b, z: crtPow(y, nInvPhi, p, q, pInvQ) };
   });
   return { w, iterations };
-}
-
-/** U(N) for a whole list: every value in [1, N) and their product a unit mod N, so one gcd instead of one each. */
-export function allInZStar(values: readonly bigint[], N: bigint): boolean {
-  let product = 1n;
-  for (const v of values) {
-    if (v <= 0n || v >= N) return false;
-    product = (product * v) % N;
-  }
-  // gcd(∏v mod N, N) = 1 exactly when no v shares a factor with N.
-  return gcd(product, N) === 1n;
 }
 
 export function verifyMod(ctx: ProofContext, st: ModStatement, proof: ModProof, params: Cggmp21Params): Verdict {

@@ -4,25 +4,14 @@
  * Identification after an invalid signature uses it to show Ĥ_i encrypts x_i·k_i for the Lagrange-weighted x_i.
  * A range proof: made against the VERIFIER's ring-Pedersen parameters, once per verifier.
  */
-import { inRange, isInZStar, mod, randomZStar } from '../math/bigint.js';
+import { inRange, mod, randomZStar } from '../math/bigint.js';
 import { G, mulBase, mulPublic, pointToBytes, type Point } from '../math/curve.js';
 import { randomSigned, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { PayloadReader } from '../round/payload.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
-import {
-  absorbRingPedersen,
-  paillierPublic,
-  powN,
-  powN2,
-  proofReader,
-  rangeProofCaps,
-  ringEquation,
-  ringParams,
-  type PaillierKey,
-  type RingPedersenKey,
-} from './enc.js';
-import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
+import { checkCT, checkU, decodeFields, paillierPublic, powN, powN2, productEquation, rangeChallenge, rangeProofCaps, ringEquation, ringParams, type PaillierKey, type RingPedersenKey } from './common.js';
+import { invalid, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface MulStarStatement {
   /** The prover's Paillier key N0 (its secret key when proving: CRT). */
@@ -53,20 +42,12 @@ export interface MulStarProof {
 
 type FirstMessage = Pick<MulStarProof, 'A' | 'Bx' | 'E' | 'S'>;
 
-const FIELDS = ['A', 'Bx', 'E', 'S', 'z1', 'z2', 'w'] as const;
-
 function challenge(ctx: ProofContext, st: MulStarStatement, first: FirstMessage, params: Cggmp21Params): bigint {
-  return absorbRingPedersen(proofTranscript('mul*', ctx), st.verifier)
-    .integer('N0', paillierPublic(st.prover).N)
-    .integer('C', st.C)
-    .integer('D', st.D)
-    .point('X', st.X)
-    .integer('A', first.A)
-    .point('Bx', first.Bx)
-    .integer('E', first.E)
-    .integer('S', first.S)
-    .challenges()
-    .signed(params.challengeBound);
+  const items = {
+    N0: paillierPublic(st.prover).N, C: st.C, D: st.D, X: st.X,
+    A: first.A, Bx: first.Bx, E: first.E, S: first.S,
+  };
+  return rangeChallenge('mul*', ctx, st.verifier, items, params);
 }
 
 export function proveMulStar(ctx: ProofContext, st: MulStarStatement, w: MulStarWitness, params: Cggmp21Params, rng: Rng): MulStarProof {
@@ -89,19 +70,13 @@ export function proveMulStar(ctx: ProofContext, st: MulStarStatement, w: MulStar
 
 export function verifyMulStar(ctx: ProofContext, st: MulStarStatement, proof: MulStarProof, params: Cggmp21Params): Verdict {
   const pk = paillierPublic(st.prover);
-  const { N, N2 } = pk;
   const Nhat = ringParams(st.verifier).N;
-  for (const [name, c] of [['C', st.C], ['D', st.D], ['A', proof.A]] as const) {
-    if (!pk.isCiphertext(c)) return invalid(`${name} is not a ciphertext of the prover`);
-  }
-  if (!isInZStar(proof.E, Nhat)) return invalid('E is not a unit mod N̂');
-  if (!isInZStar(proof.S, Nhat)) return invalid('S is not a unit mod N̂');
-  if (!isInZStar(proof.w, N)) return invalid('w is not a unit mod N0');
+  const malformed = checkCT(pk, { C: st.C, D: st.D, A: proof.A }) ?? checkU(Nhat, 'N̂', { E: proof.E, S: proof.S }) ?? checkU(pk.N, 'N0', { w: proof.w });
+  if (malformed) return malformed;
   if (st.X.is0() || proof.Bx.is0()) return invalid('X or Bx is the identity');
   if (!inRange(proof.z1, 1n << BigInt(params.ell + params.epsilon))) return invalid('z1 is out of range ±2^(ℓ+ε)');
   const e = challenge(ctx, st, proof, params);
-  const lhs = mod(powN2(st.prover, st.C, proof.z1) * powN2(st.prover, proof.w, N), N2);
-  if (lhs !== mod(proof.A * powN2(st.prover, st.D, e), N2)) return invalid('product equation (z1 ⊙ C)·w^N0 = A ⊕ (e ⊙ D) fails');
+  if (!productEquation(st.prover, proof.z1, st.C, proof.w, proof.A, st.D, e)) return invalid('product equation (z1 ⊙ C)·w^N0 = A ⊕ (e ⊙ D) fails');
   if (!mulPublic(G, proof.z1).equals(proof.Bx.add(mulPublic(st.X, e)))) return invalid('group equation z1·G = Bx + e·X fails');
   if (!ringEquation(st.verifier, proof.z1, proof.z2, proof.E, proof.S, e)) return invalid('ring-Pedersen equation com(z1, z2) = E·S^e fails');
   return VALID;
@@ -112,15 +87,6 @@ export function encodeMulStar(proof: MulStarProof): WireValue {
 }
 
 export function decodeMulStar(input: PayloadReader | WireValue, params: Cggmp21Params): MulStarProof {
-  const reader = proofReader(input, FIELDS, 'Π^mul*');
   const caps = rangeProofCaps(params);
-  return {
-    A: reader.bigint('A', caps.modN2),
-    Bx: reader.point('Bx'),
-    E: reader.bigint('E', caps.modN),
-    S: reader.bigint('S', caps.modN),
-    z1: reader.bigint('z1', caps.plain),
-    z2: reader.bigint('z2', caps.commitment),
-    w: reader.bigint('w', caps.modN),
-  };
+  return decodeFields(input, 'Π^mul*', { A: caps.modN2, Bx: 'point', E: caps.modN, S: caps.modN, z1: caps.plain, z2: caps.commitment, w: caps.modN });
 }

@@ -5,12 +5,12 @@
  *
  * There is no range check on z (the paper has none); the decoder only caps its size.
  */
-import { isInZStar, mod, randomZStar } from '../math/bigint.js';
+import { mod, randomZStar } from '../math/bigint.js';
 import type { Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { PayloadReader } from '../round/payload.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
-import { paillierPublic, powN, powN2, proofReader, rangeProofCaps, type PaillierKey } from './enc.js';
+import { checkCT, checkU, decodeFields, encEquation, encryptAny, paillierPublic, powN, powN2, productEquation, rangeProofCaps, type PaillierKey } from './common.js';
 import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface MulStatement {
@@ -38,8 +38,6 @@ export interface MulProof {
   readonly v: bigint;
 }
 
-const FIELDS = ['A', 'B', 'z', 'u', 'v'] as const;
-
 function challenge(ctx: ProofContext, st: MulStatement, first: Pick<MulProof, 'A' | 'B'>, params: Cggmp21Params): bigint {
   return proofTranscript('mul', ctx)
     .integer('N', paillierPublic(st.prover).N)
@@ -50,15 +48,6 @@ function challenge(ctx: ProofContext, st: MulStatement, first: Pick<MulProof, 'A
     .integer('B', first.B)
     .challenges()
     .signed(params.challengeBound);
-}
-
-/**
- * enc(m; r) for ANY integer m, through (1 + (m mod N)·N). Π^mul's z and Π^dec's z1 are not range-checked and may be
- * wider than N/2, where `encrypt` (centred plaintexts only) refuses them.
- */
-export function encryptAny(key: PaillierKey, m: bigint, r: bigint): bigint {
-  const { N, N2 } = paillierPublic(key);
-  return mod((1n + mod(m, N) * N) * powN2(key, r, N), N2);
 }
 
 export function proveMul(ctx: ProofContext, st: MulStatement, w: MulWitness, params: Cggmp21Params, rng: Rng): MulProof {
@@ -82,18 +71,11 @@ export function proveMul(ctx: ProofContext, st: MulStatement, w: MulWitness, par
 
 export function verifyMul(ctx: ProofContext, st: MulStatement, proof: MulProof, params: Cggmp21Params): Verdict {
   const pk = paillierPublic(st.prover);
-  const { N, N2 } = pk;
-  for (const [name, c] of [['X', st.X], ['Y', st.Y], ['C', st.C], ['A', proof.A], ['B', proof.B]] as const) {
-    if (!pk.isCiphertext(c)) return invalid(`${name} is not a ciphertext of the prover`);
-  }
-  if (!isInZStar(proof.u, N)) return invalid('u is not a unit mod N');
-  if (!isInZStar(proof.v, N)) return invalid('v is not a unit mod N');
+  const malformed = checkCT(pk, { X: st.X, Y: st.Y, C: st.C, A: proof.A, B: proof.B }) ?? checkU(pk.N, 'N', { u: proof.u, v: proof.v });
+  if (malformed) return malformed;
   const e = challenge(ctx, st, proof, params);
-  const lhs = mod(powN2(st.prover, st.Y, proof.z) * powN2(st.prover, proof.u, N), N2);
-  if (lhs !== mod(proof.A * powN2(st.prover, st.C, e), N2)) return invalid('product equation (z ⊙ Y)·u^N = A ⊕ (e ⊙ C) fails');
-  if (encryptAny(st.prover, proof.z, proof.v) !== mod(proof.B * powN2(st.prover, st.X, e), N2)) {
-    return invalid('Paillier equation enc(z; v) = B ⊕ (e ⊙ X) fails');
-  }
+  if (!productEquation(st.prover, proof.z, st.Y, proof.u, proof.A, st.C, e)) return invalid('product equation (z ⊙ Y)·u^N = A ⊕ (e ⊙ C) fails');
+  if (!encEquation(st.prover, proof.z, proof.v, proof.B, st.X, e)) return invalid('Paillier equation enc(z; v) = B ⊕ (e ⊙ X) fails');
   return VALID;
 }
 
@@ -102,15 +84,8 @@ export function encodeMul(proof: MulProof): WireValue {
 }
 
 export function decodeMul(input: PayloadReader | WireValue, params: Cggmp21Params): MulProof {
-  const reader = proofReader(input, FIELDS, 'Π^mul');
   const caps = rangeProofCaps(params);
   const eBits = params.challengeBound.toString(2).length;
-  return {
-    A: reader.bigint('A', caps.modN2),
-    B: reader.bigint('B', caps.modN2),
-    // Honest |z| ≤ N + E·2^ℓ (x is a scalar below 2^ℓ).
-    z: reader.bigint('z', Math.max(caps.modN, eBits + params.ell) + 2),
-    u: reader.bigint('u', caps.modN),
-    v: reader.bigint('v', caps.modN),
-  };
+  // Honest |z| ≤ N + E·2^ℓ (x is a scalar below 2^ℓ).
+  return decodeFields(input, 'Π^mul', { A: caps.modN2, B: caps.modN2, z: Math.max(caps.modN, eBits + params.ell) + 2, u: caps.modN, v: caps.modN });
 }

@@ -6,14 +6,13 @@
  * for s = u·t^λ with u of small order d, the equation passes whenever d divides e, and the commitments built on such
  * an s leak secrets mod d. With bits, a bad s survives each iteration with probability 1/2 at most.
  */
-import { isInZStar, mod } from '../math/bigint.js';
+import { allInZStar, isInZStar, mod } from '../math/bigint.js';
 import { modPow } from '../math/modpow.js';
 import { randomBelow, systemRng, type Rng } from '../math/random.js';
 import type { WireValue } from '../math/wire.js';
 import type { Cggmp21Params } from '../cggmp21/params.js';
 import { MalformedError } from '../errors.js';
 import { PayloadReader } from '../round/payload.js';
-import { allInZStar } from './mod.js';
 import { invalid, proofTranscript, VALID, type ProofContext, type Verdict } from './proof.js';
 
 export interface PrmStatement {

@@ -20,6 +20,7 @@ import { proveMod, verifyMod } from '../../protocols/zk/mod.js';
 import { provePrm, verifyPrm } from '../../protocols/zk/prm.js';
 import type { ProofContext } from '../../protocols/zk/proof.js';
 import { fixturePaillierKey, SAFE_PRIMES_1024, type PrimePair } from '../../test/fixtures/primes.js';
+import { median, wallMs } from './stats.js';
 
 const args = process.argv.slice(2);
 const withPrimes = args.includes('--primes');
@@ -29,17 +30,6 @@ if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`"iter
 const params = PARAMS_2048;
 const parties = [1, 2, 3];
 const identities = new SimulatedIdentities(parties);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function time(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
 
 function runAuxInfo(primes: readonly PrimePair[], sessionId: string): void {
   const sessions = new Map(
@@ -53,7 +43,7 @@ console.log(`aux-info, n = 3, ${params.name}, m = ${params.iterations}, modPow b
 // Warm-up: builds the per-modulus OpenSSL contexts once, as a node does once per epoch.
 runAuxInfo(SAFE_PRIMES_1024.slice(0, 3), 'bench-warm');
 const totals: number[] = [];
-for (let i = 0; i < iterations; i++) totals.push(time(() => runAuxInfo(SAFE_PRIMES_1024.slice(0, 3), `bench-${i}`)));
+for (let i = 0; i < iterations; i++) totals.push(wallMs(() => runAuxInfo(SAFE_PRIMES_1024.slice(0, 3), `bench-${i}`)));
 console.log('\n| protocol (fixture primes) | median ms | min ms |');
 console.log('|---|---|---|');
 console.log(`| total, 3 parties in turn | ${median(totals).toFixed(0)} | ${Math.min(...totals).toFixed(0)} |`);
@@ -64,7 +54,7 @@ const peerRp = RingPedersenSecret.generate(fixturePaillierKey(1));
 const ctx: ProofContext = { phase: 'aux/bench', sessionId: auxInfoSid('bench', parties, params), prover: 1, rho: new Uint8Array(32) };
 const rows: [string, number, number][] = [];
 function op(name: string, perParty: number, fn: () => void): void {
-  const samples = Array.from({ length: iterations }, () => time(fn));
+  const samples = Array.from({ length: iterations }, () => wallMs(fn));
   rows.push([name, median(samples), perParty]);
 }
 let rp = RingPedersenSecret.generate(key);
@@ -95,7 +85,7 @@ if (withPrimes) {
     }),
   );
   const primeMs = performance.now() - t0;
-  const protocolMs = time(() => runAuxInfo(fresh, 'bench-fresh'));
+  const protocolMs = wallMs(() => runAuxInfo(fresh, 'bench-fresh'));
   console.log('\n| with prime generation | ms |');
   console.log('|---|---|');
   console.log(`| 6 safe primes of 1024 bits, 3 nodes' pairs concurrently (wall) | ${primeMs.toFixed(0)} |`);

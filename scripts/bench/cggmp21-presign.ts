@@ -21,6 +21,7 @@ import { randomSigned, systemRng } from '../../protocols/math/random.js';
 import { proveAffG, verifyAffG } from '../../protocols/zk/aff-g.js';
 import { proveEnc, verifyEnc } from '../../protocols/zk/enc.js';
 import { proveLogStar, verifyLogStar } from '../../protocols/zk/log-star.js';
+import { median, wallMs } from './stats.js';
 
 const iterations = Number(process.argv[2] ?? 5);
 if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`"iterations" expected positive integer, got ${process.argv[2]}`);
@@ -30,17 +31,6 @@ const digest = new Uint8Array(32).fill(0x5a);
 const TARGET_MS = 600;
 /** PERFORMANCE.md: x^e mod N² with N and e of 2048 bits, OpenSSL backend, quiet machine. */
 const REFERENCE_UNIT_MS = 6.9;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function time(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
-}
 
 async function committee(threshold: number, n: number) {
   const parties = Array.from({ length: n }, (_, i) => i + 1);
@@ -102,7 +92,7 @@ function breakdown() {
   ];
   const rows = ops.map(([name, perPeer, fn]) => {
     fn();
-    const samples = Array.from({ length: 7 }, () => time(fn));
+    const samples = Array.from({ length: 7 }, () => wallMs(fn));
     return { name, each: median(samples), perPeer };
   });
   const perParty = rows.reduce((acc, row) => acc + row.each * row.perPeer, 0);
@@ -114,7 +104,7 @@ function unitMs(): number {
   const key = testOnlyFixtureAuxInfos([1], params).get(1)!.paillier.publicKey;
   const r = key.randomNonce();
   key.noncePower(r);
-  return median(Array.from({ length: 9 }, () => time(() => key.noncePower(r))));
+  return median(Array.from({ length: 9 }, () => wallMs(() => key.noncePower(r))));
 }
 
 const unitBefore = unitMs();

@@ -16,6 +16,7 @@ import { frostKeygen, frostSign, type FrostKeyShare, type FrostProtocol } from '
 import { SimulatedIdentities, simulate } from '../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../protocols/round/session.js';
 import type { PartyAuthenticator } from '../../protocols/round/types.js';
+import { cpuMs } from './stats.js';
 
 const iterations = Number(process.argv[2] ?? 30);
 if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`"iterations" expected positive integer, got ${process.argv[2]}`);
@@ -77,19 +78,11 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** CPU milliseconds of this process: on a shared, loaded machine wall time mostly measures the neighbours. */
-function time(run: () => unknown): number {
-  const start = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
 /** Median of each runner, sampled in turn (ours, ours unsigned, noble, ours, …) after a short warm-up. */
 function measure(runners: (() => unknown)[]): number[] {
   for (let i = 0; i < 3; i++) runners.forEach((run) => run());
   const samples = runners.map((): number[] => []);
-  for (let i = 0; i < iterations; i++) runners.forEach((run, j) => samples[j]!.push(time(run)));
+  for (let i = 0; i < iterations; i++) runners.forEach((run, j) => samples[j]!.push(cpuMs(run)));
   return samples.map(median);
 }
 

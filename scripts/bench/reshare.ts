@@ -18,16 +18,7 @@ import type { EcdsaKeyShare } from '../../protocols/cggmp21/types.js';
 import { createKeygenSession } from '../../protocols/cggmp21/keygen.js';
 import type { PartyId } from '../../protocols/errors.js';
 import { frostKeygen, frostSign, type FrostKeyShare, type FrostProtocol } from '../../protocols/frost/index.js';
-import {
-  createReshareSession,
-  ecdsaResharePlan,
-  frostDealerSecret,
-  frostResharePlan,
-  toEcdsaKeyShare,
-  toFrostKeyShare,
-  type ResharePlan,
-  type ReshareResult,
-} from '../../protocols/lss/index.js';
+import { createReshareSession, ecdsaResharePlan, frostDealerSecret, frostResharePlan, toEcdsaKeyShare, toFrostKeyShare, type ResharePlan, type ReshareResult } from '../../protocols/lss/index.js';
 import { SafePrimePool } from '../../protocols/math/primes.js';
 import { SimulatedIdentities, simulate } from '../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../protocols/round/session.js';

@@ -24,7 +24,8 @@ import { STYLES } from './styles/index.js';
 import { parseJson, type ApiStyle, type IncomingHeaders, type Usage } from './styles/style.js';
 import { AiTokenService, type AiTokenInfo, type Scope } from './tokens.js';
 import { callUpstream, type StreamOutcome, type UpstreamRequest } from './upstream.js';
-import { chargeCounters, sumCounters, UsageLedger, type Charge, type Counters, type Granularity, type PeriodUsage } from './usage-ledger.js';
+import { chargeCounters, sumCounters, UsageLedger, type Charge, type Counters } from './usage-ledger.js';
+import type { Granularity, UsageReport } from './usage-report.js';
 
 /**
  * Byte-level tokenizers emit at most one token per byte of text, and the JSON around the text is longer than
@@ -58,22 +59,6 @@ export interface Admission {
 export type ProxyResult =
   | { kind: 'json'; contentType: string; body: Buffer; settled: Promise<void> }
   | { kind: 'stream'; contentType: string; body: Readable; settled: Promise<void> };
-
-export interface UsageReport {
-  tokenId: string;
-  currency: string;
-  requests: number;
-  failedRequests: number;
-  unmeteredRequests: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokens: number;
-  cost: string;
-  budget?: { maxSpend: string; currency: string; period: string; windowStart: string; windowEnd: string; spent: string; reserved: string; remaining: string };
-  rateLimit?: { requests: number; period: string; used: number; tokens?: number; tokensUsed?: number };
-  granularity: Granularity;
-  periods: PeriodUsage[];
-}
 
 interface TokenState {
   totals: Counters;

@@ -9,6 +9,7 @@ import { invalid } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import type { BudgetState } from './budget.js';
 import { formatMoney } from './money.js';
+import type { Granularity, PeriodUsage } from './usage-report.js';
 
 /** Counts in memory; `cost` in pico-units. */
 export interface Counters {
@@ -38,19 +39,6 @@ export interface Charge {
   failed: boolean;
   unmetered: boolean;
 }
-
-export interface PeriodUsage {
-  start: string;
-  end: string;
-  requests: number;
-  failedRequests: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokens: number;
-  cost: string;
-}
-
-export type Granularity = 'hour' | 'day';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

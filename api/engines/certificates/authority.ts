@@ -11,25 +11,11 @@ import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, invalid, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import { generateKey, keyTypeOfPublicKey, privateKeyFromPkcs8, spkiOf, type KeyType } from './key-types.js';
+import type { CaRecord } from './records.js';
 import { parseCertificate, randomSerial, signCertificate, type Issuer, type ParsedCertificate } from './x509.js';
 
 export const ROOT_ID = 'root';
 export const INTERMEDIATE_ID = 'intermediate';
-
-export interface CaRecord {
-  id: string;
-  environment: string;
-  kind: 'root' | 'intermediate' | 'imported';
-  keyType: KeyType;
-  subject: string;
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  certificate: string;
-  /** The certificates above this one, nearest first, ending at the root (empty for a root). */
-  chain: string[];
-  createdAt: string;
-}
 
 export interface AuthorityOptions {
   organization: string;

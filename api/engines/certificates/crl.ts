@@ -5,20 +5,11 @@
  */
 import type { EncryptedStore } from '../../server/barrier.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
-import type { Authorities, CaRecord } from './authority.js';
+import type { Authorities } from './authority.js';
+import type { CaRecord, CrlState } from './records.js';
 import { pem } from './key-types.js';
 import { KeyedTimers } from './timers.js';
 import { signCrl, type CrlEntry } from './x509.js';
-
-export interface CrlState {
-  issuerId: string;
-  environment: string;
-  number: number;
-  thisUpdate: string;
-  nextUpdate: string;
-  revokedCount: number;
-  crl: string;
-}
 
 export interface RevokedEntry {
   serialNumber: string;

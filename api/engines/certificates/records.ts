@@ -36,7 +36,9 @@ export interface CertificateRecord {
   /** The lifetime asked for; renewals ask for the same. */
   validitySeconds: number;
   source: 'generated' | 'csr' | 'renewal';
+  /** PEM. */
   certificate: string;
+  /** PEM certificates above it: the issuer first, the root last. */
   chain: string[];
   createdAt: string;
   revocation?: { reason: RevocationReason; revokedAt: string };
@@ -50,6 +52,34 @@ export type CertificateStatus = 'active' | 'expired' | 'revoked';
 export interface CertificateInfo extends CertificateRecord {
   serialNumber: string;
   status: CertificateStatus;
+}
+
+/** A certificate authority: its certificate and the chain above it (the private key is stored apart, never returned). */
+export interface CaRecord {
+  id: string;
+  environment: string;
+  kind: 'root' | 'intermediate' | 'imported';
+  keyType: KeyType;
+  subject: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  certificate: string;
+  /** The certificates above this one, nearest first, ending at the root (empty for a root). */
+  chain: string[];
+  createdAt: string;
+}
+
+/** The current CRL of one authority. */
+export interface CrlState {
+  issuerId: string;
+  environment: string;
+  number: number;
+  thisUpdate: string;
+  nextUpdate: string;
+  revokedCount: number;
+  /** PEM. */
+  crl: string;
 }
 
 export const certPath = (env: string, id: string) => `pki/cert/${env}/${id}`;

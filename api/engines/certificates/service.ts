@@ -13,13 +13,13 @@ import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, invalid, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import { parseWebhookUrl, type WebhookService } from '../webhooks/service.js';
-import { Authorities, BACKDATE_MS, DEFAULT_AUTHORITY_OPTIONS, INTERMEDIATE_ID, type AuthorityOptions, type CaRecord } from './authority.js';
-import { CrlPublisher, revokedPrefix, type CrlState, type RevokedEntry } from './crl.js';
+import { Authorities, BACKDATE_MS, DEFAULT_AUTHORITY_OPTIONS, INTERMEDIATE_ID, type AuthorityOptions } from './authority.js';
+import { CrlPublisher, revokedPrefix, type RevokedEntry } from './crl.js';
 import { parseDuration } from './duration.js';
 import { generateKey, keyTypeOfPublicKey, pem, requireKeyType, spkiOf, type KeyType } from './key-types.js';
 import { parseSans, requireCommonName, sanOfCommonName, type San } from './names.js';
 import { keyUsagesOf, profileSpec, requireProfile, type Profile } from './profiles.js';
-import { certPath, infoOf, REVOCATION_REASONS, statusOf, type AutoRenewalConfig, type CertificateInfo, type CertificateRecord, type RevocationReason } from './records.js';
+import { certPath, infoOf, REVOCATION_REASONS, statusOf, type AutoRenewalConfig, type CaRecord, type CertificateInfo, type CertificateRecord, type CrlState, type RevocationReason } from './records.js';
 import { renewalDueAt, renewIndexPath, RenewalScheduler } from './renewal.js';
 import { parseCertificate, parseCsr, randomSerial, signCertificate, type Issuer } from './x509.js';
 

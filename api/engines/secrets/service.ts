@@ -9,28 +9,7 @@ import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import { parseWebhookUrl, type WebhookService } from '../webhooks/service.js';
-
-export interface VersionInfo {
-  version: number;
-  createdAt: string;
-  destroyedAt?: string;
-}
-
-export interface SecretMeta {
-  name: string;
-  environment: string;
-  tags: string[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  versions: VersionInfo[];
-}
-
-export type SecretInfo = Omit<SecretMeta, 'versions'>;
-
-export interface Secret extends SecretInfo {
-  value: string;
-}
+import type { Secret, SecretInfo, SecretMeta, VersionInfo } from './records.js';
 
 export interface WriteInput {
   environment: string;

@@ -17,6 +17,7 @@ import { privateKeyFromPkcs8 } from '../certificates/key-types.js';
 import { signSshCertificate, type CertType } from './certificate.js';
 import { authorizedKeyLine, fingerprint, generateSshKey, parsePublicKeyLine, privateKeyFile, publicBlob, requireSshKeyType, type SshKeyType } from './keys.js';
 import { encodeKrl } from './krl.js';
+import type { CriticalOptions, SshCa, SshCertificateRecord, SshKeyInfo } from './records.js';
 
 export const USER_EXTENSIONS = ['no-touch-required', 'permit-X11-forwarding', 'permit-agent-forwarding', 'permit-port-forwarding', 'permit-pty', 'permit-user-rc'] as const;
 /** `ssh-keygen -s`'s defaults minus X11 forwarding, which few need and which exposes the client's display. */
@@ -24,48 +25,6 @@ export const DEFAULT_USER_EXTENSIONS = ['permit-agent-forwarding', 'permit-port-
 const MAX_PRINCIPALS = 256;
 const PRINCIPAL = /^[\x21-\x2b\x2d-\x7e]{1,255}$/; // printable ASCII without space and comma
 const KEY_ID = /^[\x20-\x7e]{1,256}$/;
-
-export interface CriticalOptions {
-  'force-command'?: string;
-  /** Comma-separated addresses or CIDR blocks the certificate may be used from. */
-  'source-address'?: string;
-  'verify-required'?: boolean;
-}
-
-export interface SshCa {
-  environment: string;
-  keyType: SshKeyType;
-  publicKey: string;
-  fingerprint: string;
-  createdAt: string;
-}
-
-export interface SshKeyInfo {
-  id: string;
-  environment: string;
-  keyType: SshKeyType;
-  publicKey: string;
-  fingerprint: string;
-  comment: string;
-  createdAt: string;
-}
-
-export interface SshCertificateRecord {
-  serial: string;
-  environment: string;
-  certType: CertType;
-  keyId: string;
-  principals: string[];
-  validAfter: string;
-  validBefore: string;
-  criticalOptions: CriticalOptions;
-  extensions: string[];
-  publicKeyFingerprint: string;
-  caFingerprint: string;
-  certificate: string;
-  createdAt: string;
-  revokedAt?: string;
-}
 
 export interface SignInput {
   environment: string;

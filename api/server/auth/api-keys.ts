@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EncryptedStore } from '../barrier.js';
 import { conflict, forbidden, notFound } from '../errors.js';
+import type { ApiKeyInfo } from './api-key-info.js';
 import { generateTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
 
 export const ALL_ENVIRONMENTS = '*';
@@ -21,17 +22,6 @@ export interface ApiKeyRecord {
   createdAt: string;
   revokedAt?: string;
   mfa?: { secret: string; enrolledAt: string };
-}
-
-/** What callers may see of a key: never the hash or the TOTP secret. */
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  environments: string[];
-  policies: string[];
-  createdAt: string;
-  revokedAt?: string;
-  mfaEnrolled: boolean;
 }
 
 export type MfaState = 'absent' | 'invalid' | 'valid' | 'not_enrolled';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, type WireValue } from '../../../protocols/math/wire.js';
-import { mulBase, modQ, pointToBytes, scalarToBytes } from '../../../protocols/math/curve.js';
+import { mulBase, modQ, pointFromBytes, pointToBytes, scalarToBytes } from '../../../protocols/math/curve.js';
 import { lagrangeCoefficient } from '../../../protocols/math/polynomial.js';
 import { decodeKeyShare, encodeKeyShare } from '../../../protocols/cggmp21/key-share.js';
 import { toQuorum } from '../../../protocols/cggmp21/quorum.js';
@@ -10,6 +10,20 @@ import type { Envelope } from '../../../protocols/round/types.js';
 import { keygenShares, runKeygen } from '../../helpers/cggmp21-keygen.js';
 
 type Payload = { [k: string]: WireValue };
+
+/** A 33-byte SEC1 encoding whose x has no point on the curve (found by trying x = 1, 2, …). */
+function offCurveEncoding(): Uint8Array {
+  for (let x = 1; ; x++) {
+    const bytes = new Uint8Array(33);
+    bytes[0] = 2;
+    bytes[32] = x;
+    try {
+      pointFromBytes(bytes);
+    } catch {
+      return bytes;
+    }
+  }
+}
 
 /** A malicious party alters one of its own messages and signs the result. */
 function tamper(party: number, round: number, kind: 'broadcast' | 'p2p', edit: (p: Payload, receiver: number) => Payload) {
@@ -105,11 +119,7 @@ describe('CGGMP21 threshold keygen', () => {
     }).outcome;
     expectBlamed(identity, 3, [1, 2], /point/);
     const offCurve = runKeygen(2, [1, 2, 3], {
-      intercept: tamper(3, 2, 'broadcast', (p) => {
-        const bad = Uint8Array.from((p.S as Uint8Array[])[0]!);
-        bad[32]! ^= 0xff;
-        return { ...p, S: [bad, (p.S as Uint8Array[])[1]!] };
-      }),
+      intercept: tamper(3, 2, 'broadcast', (p) => ({ ...p, S: [offCurveEncoding(), (p.S as Uint8Array[])[1]!] })),
     }).outcome;
     expectBlamed(offCurve, 3, [1, 2], /point/);
   });
