@@ -11,6 +11,7 @@
  * integer; never floats. Keygen and signing run ceremonies between nodes: give the client a `timeoutMs`
  * that leaves them room (CGGMP21 keygen can take tens of seconds).
  */
+import type { SignedHash, SignedTransaction } from '../engines/mpc/signed.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
@@ -95,36 +96,8 @@ export interface MpcSignInput {
   transaction: EvmTransactionInput | BitcoinTransactionInput;
 }
 
-export interface MpcSignedTransaction {
-  walletId: string;
-  chain: string;
-  /** EVM: 0x r‖s‖v (65 bytes). Bitcoin: the first signed input's signature (hex). */
-  signature: string;
-  r?: string;
-  s?: string;
-  /** EVM: yParity for EIP-1559, chainId*2+35+yParity for legacy. */
-  v?: number;
-  yParity?: 0 | 1;
-  signingHash?: string;
-  inputs?: { index: number; sighash: string; signature: string }[];
-  psbt?: string;
-  /** Ready to broadcast: 0x hex for EVM, hex for Bitcoin. Absent when a PSBT still needs others' inputs. */
-  serializedTransaction?: string;
-  transactionHash?: string;
-  /** The amount checked against `maxAmount`, in base units; null when the transaction's value could not be read. */
-  amount: { value: string; currency: string; decimals: number } | null;
-  signers: number[];
-}
-
-export interface MpcSignedHash {
-  walletId: string;
-  hash: string;
-  signature: string;
-  r?: string;
-  s?: string;
-  recovery?: 0 | 1;
-  signers: number[];
-}
+export type MpcSignedTransaction = SignedTransaction;
+export type MpcSignedHash = SignedHash;
 
 /** bigints become decimal strings (JSON has no bigint); unsafe numbers are refused before they lose digits. */
 function jsonAmounts(value: unknown, field: string): unknown {

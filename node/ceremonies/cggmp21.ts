@@ -47,20 +47,7 @@ export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<E
     async complete(share, ctx) {
       const keyId = parseParams(ctx.params, 'cggmp21-keygen', keyIdParam);
       const publicKey = pointToHex(share.publicKey);
-      await services.vault.create(
-        {
-          keyId,
-          protocol: 'cggmp21',
-          threshold: share.threshold,
-          parties: [...share.parties],
-          publicKey,
-          generation: share.generation,
-          // Unusable until aux info is in and every party acknowledged (lss-activate).
-          pending: { generation: share.generation, threshold: share.threshold, parties: [...share.parties] },
-          createdAt: new Date().toISOString(),
-        },
-        encodeWire(encodeKeyShare(share)),
-      );
+      await services.vault.createPending({ keyId, protocol: 'cggmp21', threshold: share.threshold, parties: share.parties, publicKey }, encodeWire(encodeKeyShare(share)));
       return { publicKey };
     },
   };

@@ -17,20 +17,7 @@ export function frostKeygenCeremony(services: NodeServices): CeremonyHandler<Fro
     async complete(share, ctx) {
       const keyId = parseParams(ctx.params, 'frost-keygen', keyIdParam);
       const publicKey = hex(share.publicKey);
-      await services.vault.create(
-        {
-          keyId,
-          protocol: share.protocol,
-          threshold: share.threshold,
-          parties: [...share.parties],
-          publicKey,
-          generation: share.generation,
-          // Unusable until every party acknowledged it holds its share (lss-activate).
-          pending: { generation: share.generation, threshold: share.threshold, parties: [...share.parties] },
-          createdAt: new Date().toISOString(),
-        },
-        serializeKeyShare(share),
-      );
+      await services.vault.createPending({ keyId, protocol: share.protocol, threshold: share.threshold, parties: share.parties, publicKey }, serializeKeyShare(share));
       return { publicKey };
     },
   };

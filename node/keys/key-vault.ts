@@ -96,6 +96,18 @@ export class KeyVault {
     });
   }
 
+  /**
+   * A key fresh from keygen: stored at generation 0 but pending, so nothing signs with it until every party has
+   * acknowledged holding its share (the activation ceremony).
+   */
+  async createPending(key: { keyId: string; protocol: KeyProtocol; threshold: number; parties: readonly PartyId[]; publicKey: string }, share: Uint8Array): Promise<void> {
+    const parties = [...key.parties];
+    await this.create(
+      { ...key, parties, generation: 0, pending: { generation: 0, threshold: key.threshold, parties }, createdAt: new Date().toISOString() },
+      share,
+    );
+  }
+
   async share(keyId: string, generation: number): Promise<Uint8Array> {
     const bytes = await this.store.getSealed(shareId(keyId), generation);
     if (!bytes) throw new InvalidInputError(`this node holds no share of key "${keyId}" generation ${generation}`, 'share_not_found');

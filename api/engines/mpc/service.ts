@@ -5,6 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PartyId } from '../../../protocols/errors.js';
+import type { SignedHash, SignedTransaction } from './signed.js';
+
+export type { SignedHash, SignedTransaction };
 import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, InvalidInputError, notFound } from '../../server/errors.js';
 import { walletOutput, type WalletOutput } from './bitcoin/address.js';
@@ -74,38 +77,6 @@ export type SignTransactionRequest = EvmTxRequest | BitcoinTxRequest;
 export type Prepared =
   | { wallet: WalletRecord; family: 'evm'; plan: EvmPlan; amount: MovedAmount | undefined }
   | { wallet: WalletRecord; family: 'bitcoin'; plan: BitcoinPlan; btc: BitcoinWallet; amount: MovedAmount };
-
-export interface SignedTransaction {
-  walletId: string;
-  chain: string;
-  /** EVM: r‖s‖v (65 bytes, 0x hex). Bitcoin: the first signed input's signature (hex). */
-  signature: string;
-  /** EVM only: the signature's parts and the signed digest. */
-  r?: string;
-  s?: string;
-  v?: number;
-  yParity?: 0 | 1;
-  signingHash?: string;
-  /** Bitcoin only: every input this wallet signed, with its sighash. */
-  inputs?: { index: number; sighash: string; signature: string }[];
-  psbt?: string;
-  /** The signed transaction, ready to broadcast (absent for a PSBT that still needs others' inputs). */
-  serializedTransaction?: string;
-  transactionHash?: string;
-  /** What the transaction moves, as checked against policies, or null when it could not be read. */
-  amount: { value: string; currency: string; decimals: number } | null;
-  signers: PartyId[];
-}
-
-export interface SignedHash {
-  walletId: string;
-  hash: string;
-  signature: string;
-  r?: string;
-  s?: string;
-  recovery?: 0 | 1;
-  signers: PartyId[];
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
