@@ -15,8 +15,9 @@ export function quorumTag(quorum: readonly PartyId[]): string {
   return `q${quorum.join('.')}`;
 }
 
-export function newPresignId(quorum: readonly PartyId[]): string {
-  return `${quorumTag(quorum)}-${randomBytes(8).toString('hex')}`;
+/** `q<quorum>-c<creator>-<random>`: the creator is the node whose pool (or request) made it, and only it signs with it. */
+export function newPresignId(quorum: readonly PartyId[], creator: PartyId): string {
+  return `${quorumTag(quorum)}-c${creator}-${randomBytes(8).toString('hex')}`;
 }
 
 /** This node and the lowest-numbered other holders: the quorum `ClusterService` picks when every holder is up. */
@@ -27,6 +28,12 @@ export function defaultQuorum(record: KeyRecord, self: PartyId): PartyId[] {
 
 export class PresignPool {
   private readonly reserved = new Set<string>();
+  /**
+   * Presignatures this node created whose ceremony every party reported done (so every party has stored its part).
+   * Only these are handed out: a presignature stored here but not yet everywhere would fail the signing, and one
+   * created by another node's pool is that node's to use (two drivers must never pick the same one).
+   */
+  private readonly confirmed = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private filling = false;
   private stopped = false;
@@ -50,9 +57,9 @@ export class PresignPool {
 
   /** Claim a ready presignature of `keyId` for exactly this quorum, or undefined when none is ready. */
   async reserve(keyId: string, quorum: readonly PartyId[]): Promise<string | undefined> {
-    const prefix = `${quorumTag(quorum)}-`;
+    const prefix = `${quorumTag(quorum)}-c${this.services.config.id}-`;
     for (const id of await this.services.vault.listPresignatures(keyId)) {
-      if (id.startsWith(prefix) && !this.reserved.has(id)) {
+      if (id.startsWith(prefix) && this.confirmed.has(id) && !this.reserved.has(id)) {
         this.reserved.add(id);
         return id;
       }
@@ -62,17 +69,15 @@ export class PresignPool {
 
   /** A fresh id for an on-demand presignature, reserved from the start so no concurrent request can take it. */
   claimNew(quorum: readonly PartyId[]): string {
-    const id = newPresignId(quorum);
+    const id = newPresignId(quorum, this.services.config.id);
     this.reserved.add(id);
     return id;
   }
 
+  /** The id was used (or failed): it is never handed out again. */
   release(id: string): void {
     this.reserved.delete(id);
-  }
-
-  async ready(keyId: string): Promise<number> {
-    return (await this.services.vault.listPresignatures(keyId)).filter((id) => !this.reserved.has(id)).length;
+    this.confirmed.delete(id);
   }
 
   /** One presign ceremony at a time per node, so the pool never crowds out signing requests. */
@@ -86,11 +91,13 @@ export class PresignPool {
         if (record.protocol !== 'cggmp21' || record.locked || record.pending || !record.parties.includes(self)) continue;
         if (!(await this.services.vault.aux(record.keyId, record.generation))) continue;
         const quorum = defaultQuorum(record, self);
-        const prefix = `${quorumTag(quorum)}-`;
-        const have = (await this.services.vault.listPresignatures(record.keyId)).filter((id) => id.startsWith(prefix)).length;
+        const prefix = `${quorumTag(quorum)}-c${self}-`;
+        const have = (await this.services.vault.listPresignatures(record.keyId)).filter((id) => id.startsWith(prefix) && this.confirmed.has(id)).length;
         if (have >= this.target) continue;
-        await this.run('cggmp21-presign', quorum, { keyId: record.keyId, presignId: newPresignId(quorum) }).catch((e: Error) =>
-          this.services.logger.warn({ keyId: record.keyId, error: e.message }, 'presignature pool refill failed'),
+        const presignId = newPresignId(quorum, self);
+        await this.run('cggmp21-presign', quorum, { keyId: record.keyId, presignId }).then(
+          () => this.confirmed.add(presignId),
+          (e: Error) => this.services.logger.warn({ keyId: record.keyId, error: e.message }, 'presignature pool refill failed'),
         );
         return;
       }
