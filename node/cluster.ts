@@ -8,6 +8,7 @@ import { validateCommittee, validateParties } from '../protocols/round/committee
 import type { PartyNode } from './daemon.js';
 import { checkKeyId, KEY_PROTOCOLS, newKeyId, type KeyProtocol, type KeyRecord } from './keys/key-vault.js';
 import type { SessionOutcome } from './sessions/manager.js';
+import type { PresignPool } from './keys/presign-pool.js';
 import { encodeResharePlan } from '../protocols/lss/index.js';
 import { planFromOwnShare } from './ceremonies/reshare.js';
 import { APPROVAL_LIFETIME_MS, encodeApproval, issueApproval } from './approvals.js';
@@ -62,6 +63,7 @@ export class ClusterService {
   constructor(
     private readonly node: PartyNode,
     private readonly drivers: Partial<Record<KeyProtocol, ProtocolDriver>>,
+    private readonly pool?: PresignPool,
   ) {}
 
   private run: CeremonyRunner = (ceremony, parties, params) => this.node.sessions.run(ceremony, parties, params);
@@ -88,10 +90,10 @@ export class ClusterService {
     return this.node.services.vault.require(checkKeyId(keyId));
   }
 
-  /** Presignatures this node holds for a key (its part of each; every quorum member holds the matching part). */
+  /** Pooled presignatures this node can sign with now (made by its own pool and confirmed by every party). */
   async presignatures(keyId: string): Promise<number> {
     await this.key(keyId);
-    return (await this.node.services.vault.listPresignatures(keyId)).length;
+    return this.pool ? this.pool.ready(keyId) : 0;
   }
 
   async keygen(request: KeygenRequest): Promise<KeySummary> {

@@ -35,7 +35,7 @@ export async function runNode(
   logger.info({ modPow: selfTest }, selfTest.passed ? 'modPow self-test passed (OpenSSL backend)' : 'modPow self-test failed: using the BigInt backend');
   const node = await PartyNode.open(config, nodeCeremonies, logger);
   const pool = new PresignPool(node.services, (ceremony, parties, params) => node.sessions.run(ceremony, parties, params), config.presignPoolTarget);
-  const cluster = new ClusterService(node, protocolDrivers(pool));
+  const cluster = new ClusterService(node, protocolDrivers(pool), pool);
   await node.start();
   pool.start();
   const token = (await readFile(join(config.dataDir, CONTROL_TOKEN_FILE), 'utf8')).trim();

@@ -74,6 +74,12 @@ export class PresignPool {
     return id;
   }
 
+  /** Presignatures of `keyId` this node could sign with right now (its own, confirmed, not reserved). */
+  async ready(keyId: string): Promise<number> {
+    const mine = `c${this.services.config.id}-`;
+    return (await this.services.vault.listPresignatures(keyId)).filter((id) => id.includes(mine) && this.confirmed.has(id) && !this.reserved.has(id)).length;
+  }
+
   /** The id was used (or failed): it is never handed out again. */
   release(id: string): void {
     this.reserved.delete(id);

@@ -73,10 +73,13 @@ async function settle(what: string, ready: () => Promise<boolean>, timeoutMs: nu
 const primesReady = (ids: number[]) => async () => (await cluster!.primePairs(ids)).every((n) => n >= 1);
 /** Every CGGMP21 key made so far: each has a presignature pool that the nodes refill in the background. */
 const ecdsaKeys: string[] = [];
-/** Node 2 holds only quorum {1,2}'s presignatures and node 3 only {1,3}'s: all full means no refill is running. */
+/**
+ * Each node pools presignatures for its own default quorum and reports how many it can sign with: every node full
+ * means no refill is running in the background while a figure is taken.
+ */
 async function poolsFull(): Promise<boolean> {
   for (const keyId of ecdsaKeys) {
-    if ((await cluster!.presignatures(2, keyId)) < POOL_TARGET || (await cluster!.presignatures(3, keyId)) < POOL_TARGET) return false;
+    for (const id of COMMITTEE) if ((await cluster!.presignatures(id, keyId)) < POOL_TARGET) return false;
   }
   return true;
 }
@@ -158,7 +161,7 @@ async function pooledPhase(keyId: string, publicKey: string, viaGateway: boolean
   while (pooled.length < 20 && (pooled.length < 4 || performance.now() < deadline)) {
     // Take only presignatures the pool holds now; waiting between batches keeps every request on the pooled path.
     await settle('presignature pool refill', poolsFull, 90_000);
-    const batch = Math.min(POOL_TARGET, await cluster!.presignatures(2, keyId));
+    const batch = Math.min(POOL_TARGET, await cluster!.presignatures(1, keyId));
     if (batch === 0) break;
     const before = cluster!.cpu(COMMITTEE);
     for (let i = 0; i < batch; i++) {
