@@ -10,7 +10,7 @@
  */
 // Types only: the shapes are the keys engine's own records, so the two cannot drift; no gateway code is loaded.
 import type { KeyType, KeyUsage, Protection, SigningAlgorithm } from '../engines/keys/key-types.js';
-import type { KeyRecord, KeyVersion, StoredCiphertext } from '../engines/keys/records.js';
+import type { KeyRecord, KeyVersion, SignResult, StoredCiphertext } from '../engines/keys/records.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
@@ -27,15 +27,7 @@ export interface RotatedKey extends Key {
   webhookDelivery?: { id: string; status: string };
 }
 
-export interface KeySignature {
-  keyId: string;
-  keyVersion: number;
-  algorithm: SigningAlgorithm;
-  messageType: MessageType;
-  /** Hex; ECDSA: low-s r‖s. */
-  signature: string;
-  recovery?: number;
-}
+export type KeySignature = SignResult;
 
 interface Env {
   environment?: string;

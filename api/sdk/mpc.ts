@@ -11,7 +11,7 @@
  * integer; never floats. Keygen and signing run ceremonies between nodes: give the client a `timeoutMs`
  * that leaves them room (CGGMP21 keygen can take tens of seconds).
  */
-import type { SignedHash, SignedTransaction } from '../engines/mpc/signed.js';
+import type { SignedHash, SignedTransaction, WalletInfo } from '../engines/mpc/signed.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
@@ -36,25 +36,7 @@ export interface GenerateWalletInput {
   addressType?: 'taproot' | 'segwit';
 }
 
-export interface MpcWallet {
-  id: string;
-  chain: string;
-  currency: string;
-  decimals: number;
-  tokenContract?: string;
-  chainId?: number;
-  addressType?: 'taproot' | 'segwit';
-  /** EIP-55 for EVM chains; bech32m (P2TR) or bech32 (P2WPKH) for Bitcoin. */
-  address: string;
-  publicKey: string;
-  protocol: 'cggmp21' | 'frost-taproot';
-  threshold: number;
-  parties: number;
-  partyIds: number[];
-  /** Share generation: 0 at keygen, one more after each reshare or refresh. */
-  generation: number;
-  createdAt: string;
-}
+export type MpcWallet = WalletInfo;
 
 export interface EvmTransactionInput {
   /** The recipient. For a token wallet without `data`: who receives `value` tokens. */

@@ -3,7 +3,7 @@
  * live at separate paths, so listing and reading a key never decrypts secret material it does not use.
  */
 import type { PartyId } from '../../../protocols/errors.js';
-import type { KeyType, KeyUsage, Protection } from './key-types.js';
+import type { KeyType, KeyUsage, Protection, SigningAlgorithm } from './key-types.js';
 
 export type KeyState = 'enabled' | 'disabled' | 'pending_deletion' | 'deleted';
 export type RotationStrategy = 'create-new' | 'reencrypt';
@@ -75,3 +75,17 @@ export const materialPath = (env: string, id: string, version: number) => `kmat/
 export const storedPrefix = (env: string, id: string) => `kct/${env}/${id}/`;
 export const storedPath = (env: string, id: string, name: string) => storedPrefix(env, id) + name;
 export const META_PREFIX = 'kmeta/';
+
+/** Whether `message` is the data itself or already its digest (like AWS KMS MessageType). */
+export type MessageType = 'RAW' | 'DIGEST';
+
+export interface SignResult {
+  keyId: string;
+  keyVersion: number;
+  algorithm: SigningAlgorithm;
+  messageType: MessageType;
+  /** Hex: ECDSA low-s r‖s, Ed25519 64 bytes, RSA the modulus length. */
+  signature: string;
+  /** ECDSA: the bit that recovers the public key from the signature. */
+  recovery?: number;
+}

@@ -18,12 +18,11 @@ import { normalise } from './ecdsa.js';
 import { HsmBackend } from './hsm-backend.js';
 import type { KeyStoreRegistry } from './key-stores.js';
 import { familyOf, isEcdsa, RSA_BITS, resolveAlgorithm, resolveProtection, resolveUsage, type KeyType, type KeyUsage, type Protection, type SigningAlgorithm } from './key-types.js';
-import { materialPath, META_PREFIX, metaPath, storedPath, storedPrefix, type KeyRecord, type KeyVersion, type Material, type RotationStrategy, type StoredCiphertext } from './records.js';
+import { materialPath, META_PREFIX, metaPath, storedPath, storedPrefix, type KeyRecord, type KeyVersion, type Material, type MessageType, type SignResult, type RotationStrategy, type StoredCiphertext } from './records.js';
 import { SoftwareBackend } from './software-backend.js';
 import { resolveCommittee, ThresholdBackend, thresholdUnavailable, type ThresholdSigner } from './threshold.js';
 import { verifyWithVersion } from './verify.js';
 
-export type MessageType = 'RAW' | 'DIGEST';
 
 export interface KeysOptions {
   /** Shortest accepted rotation interval; guards against a typo that would mint versions every second. */
@@ -71,16 +70,6 @@ export interface VerifyInput extends SignInput {
   keyVersion?: number;
 }
 
-export interface SignResult {
-  keyId: string;
-  keyVersion: number;
-  algorithm: SigningAlgorithm;
-  messageType: MessageType;
-  /** Hex: ECDSA low-s r‖s, Ed25519 64 bytes, RSA the modulus length. */
-  signature: string;
-  /** ECDSA: the bit that recovers the public key from the signature. */
-  recovery?: number;
-}
 
 export interface RotationInput extends KeyRef {
   interval: string;

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PartyId } from '../../../protocols/errors.js';
-import type { SignedHash, SignedTransaction } from './signed.js';
+import type { SignedHash, SignedTransaction, WalletInfo } from './signed.js';
 
-export type { SignedHash, SignedTransaction };
+export type { SignedHash, SignedTransaction, WalletInfo };
 import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, InvalidInputError, notFound } from '../../server/errors.js';
 import { walletOutput, type WalletOutput } from './bitcoin/address.js';
@@ -42,23 +42,6 @@ export interface WalletRecord {
   createdAt: string;
 }
 
-export interface WalletInfo {
-  id: string;
-  chain: string;
-  currency: string;
-  decimals: number;
-  tokenContract?: string;
-  chainId?: number;
-  addressType?: AddressType;
-  address: string;
-  publicKey: string;
-  protocol: WalletProtocol;
-  threshold: number;
-  parties: number;
-  partyIds: PartyId[];
-  generation: number;
-  createdAt: string;
-}
 
 export interface GenerateWalletInput {
   chain: string;

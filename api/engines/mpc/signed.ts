@@ -1,4 +1,5 @@
-/** What signing returns, shared with the SDK as types only (no server code reaches the SDK bundle). */
+/** What the MPC engine returns, shared with the SDK as types only (no server code reaches the SDK bundle). */
+import type { AddressType, WalletProtocol } from './chains.js';
 
 export interface SignedTransaction {
   walletId: string;
@@ -31,4 +32,24 @@ export interface SignedHash {
   s?: string;
   recovery?: 0 | 1;
   signers: number[];
+}
+
+export interface WalletInfo {
+  id: string;
+  chain: string;
+  currency: string;
+  decimals: number;
+  tokenContract?: string;
+  chainId?: number;
+  addressType?: AddressType;
+  /** EIP-55 for EVM chains; bech32m (P2TR) or bech32 (P2WPKH) for Bitcoin. */
+  address: string;
+  publicKey: string;
+  protocol: WalletProtocol;
+  threshold: number;
+  parties: number;
+  partyIds: number[];
+  /** Share generation: 0 at keygen, one more after each reshare or refresh. */
+  generation: number;
+  createdAt: string;
 }
