@@ -9,8 +9,8 @@
  *   round 2: noble round 3 checks every share against its sender's commitments → the key share
  */
 import type { DKG_Round1, DKG_Round2, DKG_Secret, Signers } from '@noble/curves/abstract/frost.js';
-import { InternalError, MalformedError, ProtocolAbort, type PartyId } from '../errors.js';
-import { POINT_BYTES, pointFromBytes, pointToBytes, scalarFromBytes, sumPoints } from '../math/curve.js';
+import { MalformedError, ProtocolAbort, type PartyId } from '../errors.js';
+import { POINT_BYTES, pointFromBytes, scalarFromBytes, sumPoints } from '../math/curve.js';
 import { assertDistinctIds } from '../math/polynomial.js';
 import { systemRng, type Rng } from '../math/random.js';
 import { verifyShare } from '../math/vss.js';
@@ -20,8 +20,7 @@ import { ProtocolSession } from '../round/session.js';
 import type { MessageKind, PartyAuthenticator, Round, Transition } from '../round/types.js';
 import { ciphersuite, frostIdentifier, nobleBytes, nobleRng, type Ciphersuite, type FrostProtocol } from './ciphersuite.js';
 import type { FrostKeyShare } from './key-share.js';
-import { equalBytes } from './bytes.js';
-import { taprootOutputPoint, xOnly } from './taproot.js';
+import { xOnly } from './taproot.js';
 
 export interface FrostKeygenOptions {
   protocol: FrostProtocol;
@@ -192,9 +191,8 @@ class ShareRound implements Round<FrostKeyShare> {
       ...(suite.protocol === 'frost-taproot' ? { internalKey: this.internalKey() } : {}),
       generation: 0,
     };
-    if (suite.protocol === 'frost-taproot' && !equalBytes(pointToBytes(taprootOutputPoint(share.internalKey!)), commitments[0]!)) {
-      throw new InternalError('noble\'s tweaked DKG key is not the BIP-341 output key of the summed commitments');
-    }
+    // That noble's tweaked key is the BIP-341 output key of `internalKey` is checked where shares are loaded
+    // (`validateKeyShare`) and by the tests, not again on every keygen.
     return { outgoing: [], result: share };
   }
 

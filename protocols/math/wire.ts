@@ -29,8 +29,10 @@ const enum Tag {
 }
 
 const MAX_DEPTH = 32;
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Grows a byte buffer; also used by the Fiat–Shamir transcript so both share one injective layout. */
 export class ByteWriter {
@@ -72,6 +74,21 @@ export class ByteWriter {
     this.raw(bytes);
   }
 
+  /** u32 length then the UTF-8 bytes; ASCII (session ids, protocol names) is copied without an encoder call. */
+  utf8(text: string): void {
+    if (!ASCII.test(text)) return this.lengthPrefixed(utf8Encoder.encode(text));
+    this.u32(text.length);
+    this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) this.buffer[this.length++] = text.charCodeAt(i);
+  }
+
+  /** The same layout as `signedInteger`, for a safe integer (the common case: rounds, party ids, counts). */
+  safeInteger(x: number): void {
+    const negative = x < 0;
+    this.byte(negative ? 1 : 0);
+    this.lengthPrefixed(smallMagnitudeBytes(negative ? -x : x));
+  }
+
   /** Sign byte (0 = non-negative, 1 = negative), u32 length, minimal big-endian magnitude (zero = empty). */
   signedInteger(x: bigint): void {
     const negative = x < 0n;
@@ -84,8 +101,18 @@ export class ByteWriter {
   }
 }
 
+/** Minimal big-endian bytes of a non-negative safe integer, without a detour through BigInt and hex. */
+function smallMagnitudeBytes(x: number): Uint8Array {
+  let length = 0;
+  for (let rest = x; rest > 0; rest = Math.floor(rest / 256)) length++;
+  const out = new Uint8Array(length);
+  for (let i = length - 1, rest = x; i >= 0; i--, rest = Math.floor(rest / 256)) out[i] = rest % 256;
+  return out;
+}
+
 export function magnitudeBytes(x: bigint): Uint8Array {
   if (x === 0n) return new Uint8Array(0);
+  if (x <= MAX_SAFE_BIGINT) return smallMagnitudeBytes(Number(x));
   let hex = x.toString(16);
   if (hex.length % 2) hex = '0' + hex;
   return Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -143,13 +170,13 @@ function writeValue(w: ByteWriter, value: WireValue, depth: number): void {
     case 'number':
       if (!Number.isSafeInteger(value)) throw new TypeError(`wire numbers must be safe integers, got ${value}`);
       w.byte(Tag.Int);
-      return w.signedInteger(BigInt(value));
+      return w.safeInteger(value);
     case 'bigint':
       w.byte(Tag.BigInt);
       return w.signedInteger(value);
     case 'string':
       w.byte(Tag.String);
-      return w.lengthPrefixed(utf8Encoder.encode(value));
+      return w.utf8(value);
     case 'object':
       break;
     default:
@@ -171,13 +198,30 @@ function writeValue(w: ByteWriter, value: WireValue, depth: number): void {
   for (const key of keys) {
     const item = value[key];
     if (item === undefined) throw new TypeError(`map key "${key}" has an undefined value`);
-    w.lengthPrefixed(utf8Encoder.encode(key));
+    w.lengthPrefixed(encodedKey(key));
     writeValue(w, item, depth + 1);
   }
 }
 
-/** Byte-wise order of the UTF-8 keys, so the canonical order does not depend on the JS engine. */
+/** Map keys are field names from a small fixed vocabulary; their encodings are kept (bounded, in case one is not). */
+const keyEncodings = new Map<string, Uint8Array>();
+const MAX_CACHED_KEYS = 4096;
+
+function encodedKey(key: string): Uint8Array {
+  let bytes = keyEncodings.get(key);
+  if (bytes === undefined) {
+    bytes = utf8Encoder.encode(key);
+    if (keyEncodings.size < MAX_CACHED_KEYS) keyEncodings.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Byte-wise order of the UTF-8 keys, so the canonical order does not depend on the JS engine. For ASCII keys
+ * (every protocol field name) UTF-16 code-unit order is that same order, so they skip the encoding.
+ */
 function compareKeys(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

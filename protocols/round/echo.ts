@@ -54,7 +54,15 @@ export function checkEcho(
     const other = theirs[i]!;
     if (equalBytes(own.digest, other.digest)) continue;
     const sender = own.party;
-    if (sender !== echoer && auth.verify(sender, other.digest, other.signature)) {
+    // The sender's own signed echo naming another broadcast than the one it signed to us is equivocation too.
+    if (sender === echoer) {
+      throw new ProtocolAbort('broadcast equivocation: the sender echoes another broadcast than the one it signed to us', round, [sender], {
+        sender,
+        digests: [own.digest, other.digest],
+        signature: own.signature,
+      });
+    }
+    if (auth.verify(sender, other.digest, other.signature)) {
       throw new ProtocolAbort('broadcast equivocation: two different signed broadcasts', round, [sender], {
         sender,
         digests: [own.digest, other.digest],

@@ -1,8 +1,8 @@
 /** Canonical encoding, signing digest and strict decoding of protocol envelopes. */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { MalformedError } from '../errors.js';
 import { decodeWire, encodeWire, type WireValue } from '../math/wire.js';
-import type { Envelope } from './types.js';
+import type { EchoAttachment, Envelope } from './types.js';
 
 const MAX_SIGNATURE_BYTES = 128;
 
@@ -16,12 +16,16 @@ function header(env: Omit<Envelope, 'signature'>): WireValue {
     from: env.from,
     to: env.to,
     payload: env.payload,
+    ...(env.echo ? { echo: { round: env.echo.round, entries: env.echo.entries } } : {}),
   };
 }
 
-/** SHA-256 of everything but the signature: what the sender signs and what echoes compare. */
+/**
+ * SHA-256 of everything but the signature: what the sender signs and what echoes compare. Node's hash, not a
+ * JavaScript one: every envelope is hashed by its sender and each receiver, so this is on the hot path.
+ */
 export function envelopeDigest(env: Omit<Envelope, 'signature'>): Uint8Array {
-  return sha256(encodeWire(header(env)));
+  return new Uint8Array(createHash('sha256').update(encodeWire(header(env))).digest());
 }
 
 export function encodeEnvelope(env: Envelope): Uint8Array {
@@ -48,6 +52,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (!isPartyId(h.from)) throw new MalformedError('envelope "from" expected a positive integer');
   if (h.to !== null && !isPartyId(h.to)) throw new MalformedError('envelope "to" expected a positive integer or null');
   if (!('payload' in h)) throw new MalformedError('envelope has no payload');
+  const echo = h.echo === undefined ? undefined : decodeAttachment(h.echo);
   return {
     sessionId: h.sid,
     protocol: h.protocol,
@@ -56,8 +61,18 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     from: h.from,
     to: h.to,
     payload: h.payload!,
+    ...(echo ? { echo } : {}),
     signature,
   };
+}
+
+/** Only the frame here; the entries are checked against the round they echo by the engine. */
+function decodeAttachment(value: WireValue): EchoAttachment {
+  if (!isMap(value) || !('entries' in value)) throw new MalformedError('envelope "echo" expected { round, entries }');
+  if (typeof value.round !== 'number' || !Number.isSafeInteger(value.round) || value.round < 1) {
+    throw new MalformedError('envelope "echo.round" expected a positive integer');
+  }
+  return { round: value.round, entries: value.entries! };
 }
 
 function isMap(v: WireValue | undefined): v is { [key: string]: WireValue } {

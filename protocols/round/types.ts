@@ -15,7 +15,16 @@ export interface Outgoing {
   payload: WireValue;
 }
 
-/** A message on the wire. `kind: 'echo'` messages are the engine's own equivocation check. */
+/** This sender's echo of an earlier round's broadcasts, carried on its next message (see `pending-echo.ts`). */
+export interface EchoAttachment {
+  round: number;
+  entries: WireValue;
+}
+
+/**
+ * A message on the wire. `kind: 'echo'` messages are the engine's own equivocation check, sent on their own
+ * when the echo cannot ride on the sender's next messages.
+ */
 export interface Envelope {
   sessionId: string;
   protocol: string;
@@ -24,6 +33,7 @@ export interface Envelope {
   from: PartyId;
   to: PartyId | null;
   payload: WireValue;
+  echo?: EchoAttachment;
   /** The sender's identity-key signature over `envelopeDigest` (transferable evidence for blame). */
   signature: Uint8Array;
 }
@@ -39,14 +49,14 @@ export interface Round<Result> {
   readonly expects: { broadcast: boolean; p2p: boolean };
   /** Parties that send in this round (default: every other party). */
   readonly senders?: readonly PartyId[];
-  /** Run the echo check over this round's broadcasts before `finalize`. */
+  /** Check that every party received the same broadcasts in this round before anything after it finishes. */
   readonly echo?: boolean;
   /**
    * Parse and store one message. Throw `MalformedError` (or any non-abort error) to blame `from`;
    * throw `ProtocolAbort` for a specific verdict.
    */
   accept(from: PartyId, kind: MessageKind, payload: WireValue): void;
-  /** Every expected message is in (and echoed): compute the next step. */
+  /** Every expected message is in (and the previous round's echoes matched): compute the next step. */
   finalize(): Transition<Result>;
 }
 

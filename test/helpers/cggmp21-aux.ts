@@ -12,7 +12,7 @@ import { modPow } from '../../protocols/math/modpow.js';
 import { randomBelow } from '../../protocols/math/random.js';
 import type { WireValue } from '../../protocols/math/wire.js';
 import { simulate, SimulatedIdentities, type SimulationOptions, type SimulationOutcome } from '../../protocols/round/simulator.js';
-import { envelopeDigest } from '../../protocols/round/envelope.js';
+import { echoedRound, withEchoEntryFor } from './echo.js';
 import type { Envelope } from '../../protocols/round/types.js';
 import { provePrm } from '../../protocols/zk/prm.js';
 import { SAFE_PRIMES_1024, SAFE_PRIMES_1536, type PrimePair } from '../fixtures/primes.js';
@@ -159,34 +159,25 @@ export function substituteReveal(
   };
   let originalRound1: Envelope | undefined;
   let substitutedRound1: Envelope | undefined;
-  /** Rewrites the forger's entry in an echo so it names `shown`. */
-  const echoShowing = (env: Envelope, shown: Envelope, tools: { resign(e: Envelope): Envelope }) => {
-    const entries = (env.payload as [number, Uint8Array, Uint8Array][]).map(([p, digest, signature]): WireValue =>
-      p === party ? [p, envelopeDigest(shown), shown.signature] : [p, digest, signature],
-    );
-    return tools.resign({ ...env, payload: entries });
-  };
   return (env, receiver, tools) => {
-    if (env.kind === 'echo') {
-      if (env.round !== 1 || !substitutedRound1 || !originalRound1) return env;
-      // The forger's echo vouches for what it substituted; the echoes it receives are made to show what its own
-      // session sent, so the session (the forger's puppet) keeps running instead of convicting itself.
-      if (env.from === party) return echoShowing(env, substitutedRound1, tools);
-      return receiver === party ? echoShowing(env, originalRound1, tools) : env;
-    }
+    // The forger's echo vouches for what it substituted; the echoes it receives are made to show what its own
+    // session sent, so the session (the forger's puppet) keeps running instead of convicting itself.
+    const shown = echoedRound(env) === 1 && substitutedRound1 && originalRound1 ? (env.from === party ? substitutedRound1 : receiver === party ? originalRound1 : undefined) : undefined;
+    const echoed = shown ? withEchoEntryFor(env, party, shown) : env;
     if (env.round === 2 && env.from !== party && env.to === null) seen.set(env.from, env.payload as Payload);
-    if (env.from !== party) return env;
-    if (env.round === 1) {
-      originalRound1 = env;
-      return (substitutedRound1 ??= tools.resign({ ...env, payload: { V: commitment } }));
+    if (env.from === party && env.kind === 'message') {
+      if (env.round === 1) {
+        originalRound1 = env;
+        return (substitutedRound1 ??= tools.resign({ ...env, payload: { V: commitment } }));
+      }
+      if (env.round === 2) return tools.resign({ ...echoed, payload: { ...AuxExchange.encodeReveal(reveal), u: opening } });
+      if (env.round === 3 && round3) {
+        if (env.to === null) return tools.resign({ ...echoed, payload: round3.broadcast(jointRho()) });
+        const theirs = seen.get(receiver)!;
+        return tools.resign({ ...echoed, payload: round3.p2p(jointRho(), { N: theirs.N as bigint, s: theirs.s as bigint, t: theirs.t as bigint }) });
+      }
     }
-    if (env.round === 2) return tools.resign({ ...env, payload: { ...AuxExchange.encodeReveal(reveal), u: opening } });
-    if (env.round === 3 && round3) {
-      if (env.to === null) return tools.resign({ ...env, payload: round3.broadcast(jointRho()) });
-      const theirs = seen.get(receiver)!;
-      return tools.resign({ ...env, payload: round3.p2p(jointRho(), { N: theirs.N as bigint, s: theirs.s as bigint, t: theirs.t as bigint }) });
-    }
-    return env;
+    return shown ? tools.resign(echoed) : env;
   };
 }
 

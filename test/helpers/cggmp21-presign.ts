@@ -8,7 +8,6 @@ import { PresignatureHandle, type Presignature } from '../../protocols/cggmp21/p
 import { createSignSession, type EcdsaSignature } from '../../protocols/cggmp21/sign.js';
 import type { AuxInfo, EcdsaKeyShare, PartyAuxPublic } from '../../protocols/cggmp21/types.js';
 import { RingPedersenSecret } from '../../protocols/math/ring-pedersen.js';
-import { envelopeDigest } from '../../protocols/round/envelope.js';
 import { simulate, SimulatedIdentities, type SimulationOptions, type SimulationOutcome } from '../../protocols/round/simulator.js';
 import { fixturePaillierKey } from '../fixtures/primes.js';
 
@@ -70,27 +69,3 @@ export async function runSign(
   return simulate(sessions, identities, simulation);
 }
 
-type Intercept = NonNullable<SimulationOptions['intercept']>;
-
-/**
- * Makes party X behave like a real malicious broadcaster: whatever `inner` turns X's broadcasts into, X's own echo
- * entry names that altered broadcast (as the sender of what it really sent), so the echo check passes when X sends
- * everyone the same altered payload and the protocol's own checks must catch it.
- */
-export function echoingWhatItSent(X: number, inner: Intercept): Intercept {
-  const sent = new Map<number, { digest: Uint8Array; signature: Uint8Array }>();
-  return (env, receiver, tools) => {
-    if (env.from === X && env.kind === 'echo') {
-      const own = sent.get(env.round);
-      if (!own) return env;
-      const entries = (env.payload as [number, Uint8Array, Uint8Array][]).map(([p, d, s]) => (p === X ? [p, own.digest, own.signature] : [p, d, s]));
-      return tools.resign({ ...env, payload: entries });
-    }
-    const out = inner(env, receiver, tools);
-    const delivered = out === null ? [] : Array.isArray(out) ? out : [out];
-    if (env.from === X && env.kind === 'message' && env.to === null && delivered.length === 1 && delivered[0] !== env) {
-      sent.set(env.round, { digest: envelopeDigest(delivered[0]!), signature: delivered[0]!.signature });
-    }
-    return out;
-  };
-}

@@ -13,13 +13,12 @@ import type { AuxInfo, EcdsaKeyShare } from '../../protocols/cggmp21/types.js';
 import type { PartyId } from '../../protocols/errors.js';
 import { modQ } from '../../protocols/math/curve.js';
 import { lagrangeCoefficient } from '../../protocols/math/polynomial.js';
-import type { WireValue } from '../../protocols/math/wire.js';
-import { envelopeDigest } from '../../protocols/round/envelope.js';
 import { simulate, SimulatedIdentities, type SimulationOptions, type SimulationOutcome } from '../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../protocols/round/session.js';
 import type { Envelope } from '../../protocols/round/types.js';
 import { createReshareSession, type ResharePlan, type ReshareResult } from '../../protocols/lss/index.js';
 import { fixturePrimes, type Intercept, type Payload } from './cggmp21-aux.js';
+import { vouchingForWhatItSent } from './echo.js';
 
 export function runReshare(
   plan: ResharePlan,
@@ -101,15 +100,9 @@ export function auxFor(parties: readonly PartyId[]): Map<PartyId, AuxInfo> {
  */
 export function consistentLie(liar: PartyId, round: number, edit: (payload: Payload) => Payload): Intercept {
   let lie: Envelope | undefined;
-  return (env, _receiver, tools) => {
-    if (env.from !== liar || env.round !== round || env.to !== null) return env;
-    if (env.kind === 'message') return (lie ??= tools.resign({ ...env, payload: edit({ ...(env.payload as Payload) }) }));
-    const entries = (env.payload as WireValue[]).map((entry) => {
-      const [party] = entry as [PartyId, Uint8Array, Uint8Array];
-      return party === liar ? [party, envelopeDigest(lie!), lie!.signature] : entry;
-    });
-    return tools.resign({ ...env, payload: entries });
-  };
+  return vouchingForWhatItSent(liar, (env, _receiver, tools) =>
+    env.from === liar && env.round === round && env.to === null && env.kind === 'message' ? (lie ??= tools.resign({ ...env, payload: edit({ ...(env.payload as Payload) }) })) : env,
+  );
 }
 
 /** CGGMP21 presign then sign among `quorum` (a fresh presignature, used once); returns every signer's outcome. */

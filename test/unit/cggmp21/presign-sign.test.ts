@@ -16,7 +16,8 @@ import { encodeAffG, proveAffG } from '../../../protocols/zk/aff-g.js';
 import { encodeEnc, proveEnc } from '../../../protocols/zk/enc.js';
 import { auxInfos, chain, expectBlamed, tamper, type Intercept, type Payload } from '../../helpers/cggmp21-aux.js';
 import { keygenShares } from '../../helpers/cggmp21-keygen.js';
-import { echoingWhatItSent, presignAll, runPresign, runSign, testOnlyFixtureAuxInfos, type KeyMaterial } from '../../helpers/cggmp21-presign.js';
+import { presignAll, runPresign, runSign, testOnlyFixtureAuxInfos, type KeyMaterial } from '../../helpers/cggmp21-presign.js';
+import { vouchingForWhatItSent } from '../../helpers/echo.js';
 
 const params = PARAMS_2048;
 const digest = getBytes(keccak256(toUtf8Bytes('lux kms: transfer 1 ETH')));
@@ -80,7 +81,7 @@ const sidOf = (material: KeyMaterial, quorum: number[], X: number) =>
   presignSessionId(material.shares.get(X)!, material.aux.get(X)!, quorum, sessionIdOf(quorum));
 /** X runs `intercept` on its messages and echoes what it really broadcast. */
 const attack = (material: KeyMaterial, quorum: number[], X: number, intercept: Intercept) =>
-  runPresign(material, quorum, { sessionId: sessionIdOf(quorum), intercept: echoingWhatItSent(X, intercept) });
+  runPresign(material, quorum, { sessionId: sessionIdOf(quorum), intercept: vouchingForWhatItSent(X, intercept) });
 
 /**
  * X (re)makes its "x" MtA for receiver j, D̂ = (x_X ⊙ K_j) ⊕ enc_j(y), F̂ = enc_X(y) with a correctly computed

@@ -3,9 +3,9 @@ import { expect } from 'vitest';
 import type { PartyId } from '../../../protocols/errors.js';
 import type { Rng } from '../../../protocols/math/random.js';
 import type { WireValue } from '../../../protocols/math/wire.js';
-import { SimulatedIdentities, simulate, type InterceptTools, type SimulationOptions, type SimulationOutcome } from '../../../protocols/round/simulator.js';
+import { SimulatedIdentities, simulate, type SimulationOptions, type SimulationOutcome } from '../../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../../protocols/round/session.js';
-import { envelopeDigest } from '../../../protocols/round/envelope.js';
+import { echoedRound, withEchoEntryFor } from '../../helpers/echo.js';
 import type { Envelope } from '../../../protocols/round/types.js';
 import { frostKeygen, frostSign, type FrostKeyShare, type FrostProtocol } from '../../../protocols/frost/index.js';
 
@@ -102,18 +102,13 @@ export function rewrite(
 ): NonNullable<SimulationOptions['intercept']> {
   let original: Envelope | undefined;
   let altered: Envelope | undefined;
-  const vouchFor = (echo: Envelope, own: Envelope, as: PartyId, tools: InterceptTools): Envelope => {
-    const entries = (echo.payload as [number, Uint8Array, Uint8Array][]).map((e) => (e[0] === sender ? [sender, envelopeDigest(own), own.signature] : e));
-    return tools.resign({ ...echo, payload: entries }, as);
-  };
   return (env: Envelope, receiver, tools) => {
-    if (env.round !== round) return env;
-    if (env.kind === 'echo') {
+    if (echoedRound(env) === round) {
       if (!original || !altered) return env;
-      if (env.from === sender) return vouchFor(env, altered, sender, tools);
-      return receiver === sender ? vouchFor(env, original, env.from, tools) : env;
+      if (env.from === sender) return tools.resign(withEchoEntryFor(env, sender, altered));
+      return receiver === sender ? tools.resign(withEchoEntryFor(env, sender, original)) : env;
     }
-    if (env.from !== sender) return env;
+    if (env.round !== round || env.kind !== 'message' || env.from !== sender) return env;
     const result = tools.resign({ ...env, payload: change(env.payload as Payload, receiver) });
     original ??= env;
     altered ??= result;

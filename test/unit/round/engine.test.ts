@@ -3,6 +3,7 @@ import { simulate, SimulatedIdentities } from '../../../protocols/round/simulato
 import { decodeEnvelope, encodeEnvelope } from '../../../protocols/round/envelope.js';
 import type { Envelope } from '../../../protocols/round/types.js';
 import { toySession, toySessions } from '../../helpers/toy-protocol.js';
+import { echoedRound, withEchoEntries } from '../../helpers/echo.js';
 
 const parties = [1, 2, 3, 4];
 
@@ -123,11 +124,8 @@ describe('round engine', () => {
     const { identities, sessions } = toySessions(parties);
     const outcome = simulate(sessions, identities, {
       intercept: (env, _receiver, tools) => {
-        if (env.from !== 2 || env.kind !== 'echo') return env;
-        const entries = (env.payload as [number, Uint8Array, Uint8Array][]).map(([p, d, s]) =>
-          p === 4 ? [p, new Uint8Array(32).fill(7), s] : [p, d, s],
-        );
-        return tools.resign({ ...env, payload: entries as never });
+        if (env.from !== 2 || echoedRound(env) !== 1) return env;
+        return tools.resign(withEchoEntries(env, (entries) => entries.map(([p, d, s]) => (p === 4 ? [p, new Uint8Array(32).fill(7), s] : [p, d, s]))));
       },
     });
     for (const abort of outcome.aborts.values()) expect(abort.culprits).toEqual([2]);
