@@ -19,6 +19,7 @@ import { openSealedRecordStore } from './store/sealed-store.js';
 import { KeyVault } from './keys/key-vault.js';
 import { NodeMetrics } from './metrics.js';
 import { DecodedCache } from './keys/decoded-cache.js';
+import { sweepAtStart } from './keys/sweep.js';
 import { SafePrimePool } from '../protocols/math/primes.js';
 import { PARAMS_2048 } from '../protocols/cggmp21/params.js';
 
@@ -97,6 +98,9 @@ export class PartyNode {
   }
 
   async start(): Promise<void> {
+    // Before the session manager listens: no ceremony is in progress yet, so what the sweep finds is left over.
+    const { vault, config, logger, metrics } = this.services;
+    await sweepAtStart({ vault, self: config.id, logger, metrics });
     this.services.primes.start();
     this.sessions.start();
     await this.host.start();

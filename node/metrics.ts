@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of a party node: sessions by ceremony and outcome, round latency, aborts by reason, active
- * sessions, presignature pool and prime pool levels. Served by the control API at `/metrics`.
+ * sessions, presignature pool and prime pool levels, stale secret records swept. Served by the control API at `/metrics`.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ProtocolAbort, TransportError } from '../protocols/errors.js';
@@ -14,6 +14,8 @@ export function abortReason(error: Error): AbortReason {
   if ((error as { code?: string }).code?.startsWith('invalid') || error.name === 'InvalidInputError') return 'refused';
   return 'other';
 }
+
+export type SweptKind = 'pending_generation' | 'presignature';
 
 export class NodeMetrics implements SessionObserver {
   readonly registry = new Registry();
@@ -29,6 +31,16 @@ export class NodeMetrics implements SessionObserver {
   readonly activeSessions = new Gauge({ name: 'luxkms_sessions_active', help: 'Sessions in progress', registers: [this.registry] });
   readonly presignatures = new Gauge({ name: 'luxkms_presignatures_ready', help: 'Presignatures held, by key', labelNames: ['key'], registers: [this.registry] });
   readonly primePairs = new Gauge({ name: 'luxkms_prime_pairs_ready', help: 'Safe-prime pairs ready for Paillier keys', registers: [this.registry] });
+  private readonly swept = new Counter({
+    name: 'luxkms_swept_total',
+    help: 'Secret records erased because they can never be used: pending generations of failed ceremonies, unconfirmed presignatures',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  recordSwept(kind: SweptKind, count = 1): void {
+    if (count > 0) this.swept.inc({ kind }, count);
+  }
 
   roundFinished(ctx: SessionContext, _round: number, seconds: number): void {
     this.rounds.observe({ ceremony: ctx.ceremony }, seconds);

@@ -18,6 +18,7 @@ import { pointToHex } from '../../protocols/math/curve.js';
 import { decodeWire, encodeWire, type WireValue } from '../../protocols/math/wire.js';
 import type { NodeServices } from '../daemon.js';
 import type { KeyRecord } from '../keys/key-vault.js';
+import { discardAfterFailure } from '../keys/sweep.js';
 import type { CeremonyHandler } from '../sessions/manager.js';
 import { digestParam, hex, keyIdParam, parseParams } from './params.js';
 import { requireApproval, requireUsableKey } from './usable-key.js';
@@ -47,8 +48,11 @@ export function cggmp21KeygenCeremony(services: NodeServices): CeremonyHandler<E
     async complete(share, ctx) {
       const keyId = parseParams(ctx.params, 'cggmp21-keygen', keyIdParam);
       const publicKey = pointToHex(share.publicKey);
-      await services.vault.createPending({ keyId, protocol: 'cggmp21', threshold: share.threshold, parties: share.parties, publicKey }, encodeWire(encodeKeyShare(share)));
+      await services.vault.createPending({ keyId, protocol: 'cggmp21', threshold: share.threshold, parties: share.parties, publicKey }, encodeWire(encodeKeyShare(share)), ctx.sessionId);
       return { publicKey };
+    },
+    async aborted(ctx) {
+      await discardAfterFailure(services, ctx, () => ({ keyId: parseParams(ctx.params, 'cggmp21-keygen', keyIdParam) }));
     },
   };
 }
@@ -84,6 +88,16 @@ export function cggmp21AuxCeremony(services: NodeServices): CeremonyHandler<AuxI
       const { record, generation } = await target(ctx.params);
       await services.vault.putAux(record.keyId, generation, encodeWire(encodeAuxInfo(aux)));
       return { paillierBits: aux.params.paillierBits };
+    },
+    /**
+     * Aux info failed here, so this node never reports it done and the driver never reaches activation: a pending
+     * generation it was made for can never activate. (An active generation is never matched: it is not pending.)
+     */
+    async aborted(ctx) {
+      await discardAfterFailure(services, ctx, async () => {
+        const { record, generation } = await target(ctx.params);
+        return { keyId: record.keyId, generation };
+      });
     },
   };
 }
@@ -160,12 +174,12 @@ export function cggmp21RefreshCeremony(services: NodeServices): CeremonyHandler<
     },
     async complete(result, ctx) {
       const keyId = parseParams(ctx.params, 'cggmp21-refresh', keyIdParam);
-      const pending = { generation: result.share.generation, threshold: result.share.threshold, parties: [...result.share.parties] };
+      const pending = { generation: result.share.generation, threshold: result.share.threshold, parties: [...result.share.parties], stagedBy: ctx.sessionId };
       await services.vault.stage(keyId, pending, encodeWire(encodeKeyShare(result.share)), encodeWire(encodeAuxInfo(result.aux)));
       return { publicKey: pointToHex(result.share.publicKey), generation: result.share.generation };
     },
     async aborted(ctx) {
-      await services.vault.discardPending(parseParams(ctx.params, 'cggmp21-refresh', keyIdParam));
+      await discardAfterFailure(services, ctx, () => ({ keyId: parseParams(ctx.params, 'cggmp21-refresh', keyIdParam) }));
     },
   };
 }

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../protocols/errors.js';
 import { deserializeKeyShare, frostKeygen, frostSign, isFrostProtocol, serializeKeyShare, validateKeyShare, type FrostKeyShare } from '../../protocols/frost/index.js';
 import type { CeremonyHandler } from '../sessions/manager.js';
 import type { NodeServices } from '../daemon.js';
+import { discardAfterFailure } from '../keys/sweep.js';
 import { digestParam, hex, keyIdParam, parseParams } from './params.js';
 import { requireApproval, requireUsableKey } from './usable-key.js';
 
@@ -17,8 +18,11 @@ export function frostKeygenCeremony(services: NodeServices): CeremonyHandler<Fro
     async complete(share, ctx) {
       const keyId = parseParams(ctx.params, 'frost-keygen', keyIdParam);
       const publicKey = hex(share.publicKey);
-      await services.vault.createPending({ keyId, protocol: share.protocol, threshold: share.threshold, parties: share.parties, publicKey }, serializeKeyShare(share));
+      await services.vault.createPending({ keyId, protocol: share.protocol, threshold: share.threshold, parties: share.parties, publicKey }, serializeKeyShare(share), ctx.sessionId);
       return { publicKey };
+    },
+    async aborted(ctx) {
+      await discardAfterFailure(services, ctx, () => ({ keyId: parseParams(ctx.params, 'frost-keygen', keyIdParam) }));
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * LSS resharing between nodes: old dealers re-share to a new committee (generation k+1, staged as pending), the
  * new committee makes fresh aux info for ECDSA keys, and a final acknowledgement round activates k+1 everywhere.
- * Until activation generation k keeps signing; a failed or timed-out step discards k+1 (rollback).
+ * Until activation generation k keeps signing; a step that fails before this node acknowledged activation discards
+ * k+1 (rollback); after that it is kept, since other parties may already have activated it (keys/sweep.ts).
  */
 import { decodeKeyShare, encodeKeyShare } from '../../protocols/cggmp21/key-share.js';
 import { InvalidInputError, type PartyId } from '../../protocols/errors.js';
@@ -22,6 +23,7 @@ import {
 } from '../../protocols/lss/index.js';
 import type { NodeServices } from '../daemon.js';
 import type { KeyRecord } from '../keys/key-vault.js';
+import { discardAfterFailure } from '../keys/sweep.js';
 import type { CeremonyHandler } from '../sessions/manager.js';
 import { loadFrostShare } from './frost.js';
 import { hex, keyIdParam, parseParams } from './params.js';
@@ -69,7 +71,7 @@ export function reshareCeremony(services: NodeServices): CeremonyHandler<Reshare
     },
     async complete(result, ctx) {
       const { keyId, plan } = readPlan(ctx.params);
-      const pending = { generation: result.generation, threshold: result.threshold, parties: [...result.parties] };
+      const pending = { generation: result.generation, threshold: result.threshold, parties: [...result.parties], stagedBy: ctx.sessionId };
       const inNewCommittee = result.secretShare !== undefined;
       const protocol = plan.scheme === 'ecdsa' ? 'cggmp21' : plan.scheme;
       const share = !inNewCommittee
@@ -92,8 +94,7 @@ export function reshareCeremony(services: NodeServices): CeremonyHandler<Reshare
       return { publicKey, generation: result.generation };
     },
     async aborted(ctx) {
-      const { keyId } = readPlan(ctx.params);
-      await services.vault.discardPending(keyId);
+      await discardAfterFailure(services, ctx, () => ({ keyId: readPlan(ctx.params).keyId }));
     },
   };
 }
@@ -105,8 +106,10 @@ export function activateCeremony(services: NodeServices): CeremonyHandler<true> 
   return {
     async open(ctx) {
       const { keyId, generation } = read(ctx.params);
-      const record = await services.vault.require(keyId);
-      if (record.pending?.generation !== generation) throw new InvalidInputError(`key "${keyId}" has no pending generation ${generation} here`, 'no_pending_generation');
+      // Persisted before this node's acknowledgement can leave it: from here on other parties may activate the
+      // generation, so nothing on this node may discard it automatically (keys/sweep.ts). A failed activation
+      // therefore has no `aborted` hook here.
+      await services.vault.markAcknowledged(keyId, generation);
       return createAckSession({ sessionId: ctx.sessionId, self: ctx.self, parties: ctx.parties, auth: ctx.auth, statement: { activate: keyId, generation } });
     },
     async complete(_ok, ctx) {

@@ -20,6 +20,14 @@ export function newPresignId(quorum: readonly PartyId[], creator: PartyId): stri
   return `${quorumTag(quorum)}-c${creator}-${randomBytes(8).toString('hex')}`;
 }
 
+const PRESIGN_ID = /^q\d+(?:\.\d+)*-c(\d+)-[0-9a-f]+$/;
+
+/** The creator named in a `newPresignId` id, or undefined for an id of any other shape. */
+export function presignCreator(id: string): PartyId | undefined {
+  const match = PRESIGN_ID.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** This node and the lowest-numbered other holders: the quorum `ClusterService` picks when every holder is up. */
 export function defaultQuorum(record: KeyRecord, self: PartyId): PartyId[] {
   const others = record.parties.filter((p) => p !== self).sort((a, b) => a - b);
