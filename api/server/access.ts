@@ -14,6 +14,7 @@ import { parseAmount } from '../engines/policies/amount.js';
 import type { PolicyService } from '../engines/policies/service.js';
 import { ALL_ENVIRONMENTS, type ApiKeyRecord, type ApiKeyService } from './auth/api-keys.js';
 import type { EnvironmentService } from './auth/environments.js';
+import { decideWithMfa } from './auth/mfa.js';
 import { AuditUnavailableError, forbidden, GatewayError } from './errors.js';
 
 export const MFA_HEADER = 'x-kms-mfa';
@@ -123,14 +124,14 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDeps): vo
     const mfaHeader = req.headers[MFA_HEADER];
     // A repeated header is never a valid code: pass it on as an empty (wrong) one rather than as "absent".
     const mfaCode = Array.isArray(mfaHeader) ? '' : mfaHeader;
-    const decision = deps.policies.decide(principal.policies, {
+    const request = {
       action: spec.action,
       resource: spec.resource(req),
       environment,
       sourceIp: req.ip,
-      mfa: deps.apiKeys.mfaState(principal, mfaCode),
       ...(rawAmount === undefined ? {} : { amount: parseAmount(rawAmount, 'amount') }),
-    });
+    };
+    const decision = await decideWithMfa(deps.apiKeys, principal, mfaCode, (mfa) => deps.policies.decide(principal.policies, { ...request, mfa }));
     if (!decision.allowed) throw forbidden(decision.code === 'explicit_deny' || decision.code === 'no_matching_rule' ? 'policy_denied' : decision.code, decision.explanation);
     if (environment !== undefined) deps.environments.require(environment);
     try {

@@ -21,7 +21,8 @@ import { PolicyService, ROOT_POLICY } from '../engines/policies/service.js';
 import { SecretsService } from '../engines/secrets/service.js';
 import { CertificateService } from '../engines/certificates/service.js';
 import { SshService } from '../engines/ssh/service.js';
-import { DEFAULT_WEBHOOK_OPTIONS, WebhookService, type WebhookOptions } from '../engines/webhooks/service.js';
+import { parseWebhookOptions, type WebhookOptions } from '../engines/webhooks/options.js';
+import { WebhookService } from '../engines/webhooks/service.js';
 import { buildApp, type AppOptions } from './app.js';
 import { ALL_ENVIRONMENTS, ApiKeyService } from './auth/api-keys.js';
 import { EnvironmentService } from './auth/environments.js';
@@ -56,13 +57,15 @@ export interface Gateway {
 }
 
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  // Checked before anything is opened: a bad setting should stop the start, not surface at the first webhook.
+  const webhookOptions = parseWebhookOptions(options.webhooks);
   const { barrier } = await Barrier.open(options.store, options.seal);
   const store = new EncryptedStore(options.store, barrier);
   const apiKeys = new ApiKeyService(store);
   const environments = new EnvironmentService(store);
   const policies = new PolicyService(store);
   const audit = new AuditLog(options.auditStore ?? options.store);
-  const webhooks = new WebhookService(store, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhooks });
+  const webhooks = new WebhookService(store, webhookOptions);
   await Promise.all([apiKeys.init(), environments.init(), policies.init(), audit.init()]);
   await webhooks.init();
 

@@ -12,7 +12,7 @@ import type { AuditEntry } from '../audit/chain.js';
 import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, invalid, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
-import { parseWebhookUrl, type WebhookService } from '../webhooks/service.js';
+import type { WebhookService } from '../webhooks/service.js';
 import { Authorities, BACKDATE_MS, DEFAULT_AUTHORITY_OPTIONS, INTERMEDIATE_ID, type AuthorityOptions } from './authority.js';
 import { CrlPublisher, revokedPrefix, type RevokedEntry } from './crl.js';
 import { parseDuration } from './duration.js';
@@ -182,7 +182,7 @@ export class CertificateService {
   /** Turns on renewal `renewBefore` ahead of expiry; the new certificate is announced to `notifyWebhook`. */
   async enableAutoRenewal(environment: string, input: { certId: string; renewBefore: string; notifyWebhook?: string }): Promise<{ certId: string; renewBefore: string; nextRenewalAt: string; notifyWebhook?: string }> {
     const renewBeforeSeconds = parseDuration(input.renewBefore, 'renewBefore');
-    if (input.notifyWebhook !== undefined) parseWebhookUrl(input.notifyWebhook);
+    if (input.notifyWebhook !== undefined) this.webhooks.checkTarget(input.notifyWebhook);
     return this.#locks.run(certPath(environment, input.certId), async () => {
       const r = await this.#require(environment, input.certId);
       const status = statusOf(r);

@@ -11,7 +11,7 @@ import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, invalid, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import { parseDuration } from '../certificates/duration.js';
-import { parseWebhookUrl, type WebhookService } from '../webhooks/service.js';
+import type { WebhookService } from '../webhooks/service.js';
 import { publicFields, type KeyBackend } from './backend.js';
 import { associatedData, formatCiphertext, parseCiphertext, type CipherPurpose } from './ciphertext.js';
 import { normalise } from './ecdsa.js';
@@ -284,7 +284,7 @@ export class KeysService {
 
   async configureRotation(input: RotationInput): Promise<KeyRecord> {
     const intervalMs = this.#interval(input.interval, 'interval');
-    if (input.notifyWebhook !== undefined) parseWebhookUrl(input.notifyWebhook);
+    if (input.notifyWebhook !== undefined) this.webhooks.checkTarget(input.notifyWebhook);
     if (input.versionExpiry !== undefined) parseDuration(input.versionExpiry, 'versionExpiry');
     return this.#mutate(input.environment, input.keyId, (record) => {
       const strategy = input.strategy ?? 'create-new';

@@ -8,7 +8,7 @@
 import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, GatewayError, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
-import { parseWebhookUrl, type WebhookService } from '../webhooks/service.js';
+import type { WebhookService } from '../webhooks/service.js';
 import type { Secret, SecretInfo, SecretMeta, VersionInfo } from './records.js';
 
 export interface WriteInput {
@@ -70,7 +70,7 @@ export class SecretsService {
   /** A new version of an existing secret, then (if asked) a signed webhook announcing it — never the value. */
   async rotate(input: { environment: string; name: string; newValue: string; notifyWebhook?: string; ifVersion?: number }) {
     // Refuse a bad URL before writing, so a failed rotate leaves no version behind.
-    if (input.notifyWebhook !== undefined) parseWebhookUrl(input.notifyWebhook);
+    if (input.notifyWebhook !== undefined) this.webhooks.checkTarget(input.notifyWebhook);
     const current = await this.#require(input.environment, input.name);
     const rotated = await this.write({
       environment: input.environment,

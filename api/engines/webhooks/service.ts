@@ -3,24 +3,22 @@
  * status callers can read. The body is signed with HMAC-SHA256 over `<timestamp>.<body>` using the
  * gateway's signing secret, so receivers can reject forgeries and replays of old bodies. Non-2xx answers
  * and network errors are retried with exponential backoff; pending deliveries resume after a restart.
+ *
+ * Targets must be public addresses unless the gateway allows private ones (see `target-policy.ts`): an
+ * address literal or `localhost` is refused when the URL is registered, and every send checks what the name
+ * resolves to then. A refused send fails the delivery at once, without retries.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EncryptedStore } from '../../server/barrier.js';
 import { invalid, notFound } from '../../server/errors.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from '../../shared/webhook-signature.js';
+import { postWebhook, WebhookTargetRefusedError } from './deliver.js';
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookOptions } from './options.js';
+import { literalHostRefusal } from './target-policy.js';
 
 const SIGNING_SECRET_PATH = 'sys/webhook-signing-secret';
 const DELIVERY_PREFIX = 'webhook/delivery/';
 const PENDING_PREFIX = 'webhook/pending/';
-
-export interface WebhookOptions {
-  maxAttempts: number;
-  /** Delay before the second attempt; doubles for each one after. */
-  baseDelayMs: number;
-  timeoutMs: number;
-}
-
-export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = { maxAttempts: 6, baseDelayMs: 1000, timeoutMs: 5000 };
 
 export interface DeliveryAttempt {
   at: string;
@@ -38,7 +36,7 @@ export interface Delivery {
   body: string;
 }
 
-export function parseWebhookUrl(url: string): URL {
+function parseWebhookUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -79,7 +77,24 @@ export class WebhookService {
     return this.#secret;
   }
 
-  /** Records a delivery and starts sending it; returns at once with the pending record. */
+  /**
+   * Checks a webhook URL when it is registered, before anything is written: an absolute http(s) URL whose
+   * host is not a private address literal or `localhost` (unless private targets are allowed).
+   */
+  checkTarget(url: string): URL {
+    const parsed = parseWebhookUrl(url);
+    const refusal = this.options.allowPrivateTargets ? undefined : literalHostRefusal(parsed);
+    if (refusal !== undefined) {
+      throw invalid('webhook_target_refused', `"notifyWebhook" target refused: ${refusal}; webhooks go only to public addresses unless the gateway sets webhooks.allowPrivateTargets`);
+    }
+    return parsed;
+  }
+
+  /**
+   * Records a delivery and starts sending it; returns at once with the pending record. The URL was checked
+   * when it was registered; the target policy is applied again when sending (the gateway's setting may
+   * have changed since, and names may resolve differently), which fails the delivery rather than this call.
+   */
   async enqueue(url: string, event: string, data: Record<string, unknown>): Promise<Delivery> {
     parseWebhookUrl(url);
     const id = randomUUID();
@@ -118,10 +133,10 @@ export class WebhookService {
     const controller = new AbortController();
     this.#inflight.add(controller);
     const timeout = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    let refused = false;
     try {
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(delivery.url, {
-        method: 'POST',
+      attempt.statusCode = await postWebhook(new URL(delivery.url), {
         headers: {
           'content-type': 'application/json',
           [TIMESTAMP_HEADER]: timestamp,
@@ -130,12 +145,11 @@ export class WebhookService {
         },
         body: delivery.body,
         signal: controller.signal,
-        redirect: 'manual',
+        allowPrivateTargets: this.options.allowPrivateTargets,
       });
-      attempt.statusCode = res.status;
-      await res.body?.cancel();
     } catch (err) {
       attempt.error = err instanceof Error ? err.message : String(err);
+      refused = err instanceof WebhookTargetRefusedError;
     } finally {
       clearTimeout(timeout);
       this.#inflight.delete(controller);
@@ -143,7 +157,7 @@ export class WebhookService {
     if (this.#closed) return;
     const ok = attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
     const attempts = [...delivery.attempts, attempt];
-    const status = ok ? 'delivered' : attempts.length >= this.options.maxAttempts ? 'failed' : 'pending';
+    const status = ok ? 'delivered' : refused || attempts.length >= this.options.maxAttempts ? 'failed' : 'pending';
     const next: Delivery = { ...delivery, attempts, status };
     try {
       const ops = [this.store.putJsonOp(DELIVERY_PREFIX + next.id, next)];

@@ -6,8 +6,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EncryptedStore } from '../barrier.js';
 import { conflict, forbidden, notFound } from '../errors.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 import type { ApiKeyInfo } from './api-key-info.js';
-import { generateTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
+import { generateTotpSecret, otpauthUrl, totpStep } from './totp.js';
 
 export const ALL_ENVIRONMENTS = '*';
 const TOKEN_PATTERN = /^lkms_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -21,10 +22,15 @@ export interface ApiKeyRecord {
   tokenHash: string;
   createdAt: string;
   revokedAt?: string;
-  mfa?: { secret: string; enrolledAt: string };
+  /** `lastStep`: the TOTP time step last accepted; it and every earlier step are refused from then on. */
+  mfa?: { secret: string; enrolledAt: string; lastStep?: number };
 }
 
+/** What the policy engine is told about MFA. */
 export type MfaState = 'absent' | 'invalid' | 'valid' | 'not_enrolled';
+
+/** The outcome of presenting a TOTP code: a replay is a right code whose time step was already spent. */
+export type TotpOutcome = 'valid' | 'invalid' | 'replayed' | 'not_enrolled';
 
 export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
   const { id, name, environments, policies, createdAt, revokedAt } = record;
@@ -41,6 +47,9 @@ const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').
 export class ApiKeyService {
   // Authentication runs on every request; records change only through this service, so caching is exact.
   readonly #cache = new Map<string, ApiKeyRecord>();
+  // Every read-modify-write of a record runs under its id, so spending a TOTP step cannot be lost to (or
+  // undo) a concurrent revoke or enrolment, and two requests with one code cannot both see it unspent.
+  readonly #locks = new KeyedMutex();
 
   constructor(private readonly store: EncryptedStore) {}
 
@@ -90,9 +99,11 @@ export class ApiKeyService {
   }
 
   async revoke(id: string): Promise<ApiKeyInfo> {
-    const record = await this.#require(id);
-    if (!record.revokedAt) await this.#save({ ...record, revokedAt: new Date().toISOString() });
-    return toInfo((await this.#load(id))!);
+    return this.#locks.run(id, async () => {
+      const record = await this.#require(id);
+      if (!record.revokedAt) await this.#save({ ...record, revokedAt: new Date().toISOString() });
+      return toInfo((await this.#load(id))!);
+    });
   }
 
   /**
@@ -100,18 +111,32 @@ export class ApiKeyService {
    * key: if a key could enrol itself, whoever stole it could also satisfy `requireMFA`.
    */
   async enrollMfa(id: string, actorId: string): Promise<{ secret: string; otpauthUrl: string }> {
-    const record = await this.#require(id);
-    if (id === actorId) throw forbidden('mfa_self_enrollment', 'an API key cannot enrol MFA for itself; ask an administrator');
-    if (record.revokedAt) throw conflict('api_key_revoked', `API key "${id}" is revoked`);
-    const secret = generateTotpSecret();
-    await this.#save({ ...record, mfa: { secret, enrolledAt: new Date().toISOString() } });
-    return { secret, otpauthUrl: otpauthUrl(secret, record.name || id) };
+    return this.#locks.run(id, async () => {
+      const record = await this.#require(id);
+      if (id === actorId) throw forbidden('mfa_self_enrollment', 'an API key cannot enrol MFA for itself; ask an administrator');
+      if (record.revokedAt) throw conflict('api_key_revoked', `API key "${id}" is revoked`);
+      const secret = generateTotpSecret();
+      // A new secret starts with no spent step: its codes have nothing to do with the old secret's.
+      await this.#save({ ...record, mfa: { secret, enrolledAt: new Date().toISOString() } });
+      return { secret, otpauthUrl: otpauthUrl(secret, record.name || id) };
+    });
   }
 
-  mfaState(record: ApiKeyRecord, code: string | undefined): MfaState {
-    if (!record.mfa) return 'not_enrolled';
-    if (code === undefined) return 'absent';
-    return verifyTotp(record.mfa.secret, code) ? 'valid' : 'invalid';
+  /**
+   * Checks a TOTP code for the key and, if it is right, spends its time step (RFC 6238 section 5.2): that
+   * step and every earlier one are refused from then on, as `replayed`. The step is stored with the key
+   * before this returns, so a restart does not forget it, and a crash cannot let a request through first.
+   */
+  async spendTotp(id: string, code: string, timeMs: number = Date.now()): Promise<TotpOutcome> {
+    return this.#locks.run(id, async () => {
+      const record = await this.#load(id);
+      if (!record?.mfa) return 'not_enrolled';
+      const step = totpStep(record.mfa.secret, code, timeMs);
+      if (step === undefined) return 'invalid';
+      if (record.mfa.lastStep !== undefined && step <= record.mfa.lastStep) return 'replayed';
+      await this.#save({ ...record, mfa: { ...record.mfa, lastStep: step } });
+      return 'valid';
+    });
   }
 
   async #require(id: string): Promise<ApiKeyRecord> {

@@ -1,6 +1,7 @@
 /**
  * TOTP (RFC 6238 over RFC 4226 HOTP): HMAC-SHA1, 30-second steps, 6 digits — the parameters every
- * authenticator app uses by default. One step of clock drift either way is accepted.
+ * authenticator app uses by default. One step of clock drift either way is accepted. Each code is good
+ * once: the key's record remembers the last step spent (see `ApiKeyService.spendTotp`).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { base32nopad } from '@scure/base';
@@ -18,16 +19,21 @@ export function totpCode(secretBase32: string, timeMs: number = Date.now()): str
   return hotp(base32nopad.decode(secretBase32), Math.floor(timeMs / 1000 / STEP_SECONDS));
 }
 
-export function verifyTotp(secretBase32: string, code: string, timeMs: number = Date.now()): boolean {
-  if (!/^[0-9]{6}$/.test(code)) return false;
+/**
+ * The time step a presented code belongs to (within one step of drift), or undefined for a wrong or
+ * malformed code. Returning the step rather than a yes/no lets the caller refuse a step already used
+ * (RFC 6238 section 5.2: a code is accepted once). If two windows give the same code, the later wins.
+ */
+export function totpStep(secretBase32: string, code: string, timeMs: number = Date.now()): number | undefined {
+  if (!/^[0-9]{6}$/.test(code)) return undefined;
   const secret = base32nopad.decode(secretBase32);
   const counter = Math.floor(timeMs / 1000 / STEP_SECONDS);
-  let ok = false;
+  let matched: number | undefined;
   // Check every window without stopping early, so timing does not tell which step matched.
   for (let d = -DRIFT_STEPS; d <= DRIFT_STEPS; d++) {
-    ok = timingSafeEqual(Buffer.from(hotp(secret, counter + d)), Buffer.from(code)) || ok;
+    if (timingSafeEqual(Buffer.from(hotp(secret, counter + d)), Buffer.from(code))) matched = counter + d;
   }
-  return ok;
+  return matched;
 }
 
 export function otpauthUrl(secretBase32: string, account: string): string {

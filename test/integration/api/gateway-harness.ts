@@ -30,8 +30,9 @@ export async function startHarness(options: Partial<StartOptions> = {}): Promise
     seal,
     logger: false,
     rateLimit: false,
-    webhooks: { baseDelayMs: 30, maxAttempts: 4, timeoutMs: 2000 },
     ...options,
+    // Fast retries for tests; a test whose receiver listens on 127.0.0.1 adds `allowPrivateTargets`.
+    webhooks: { baseDelayMs: 30, maxAttempts: 4, timeoutMs: 2000, ...options.webhooks },
   });
   if (!gateway.adminApiKey) throw new Error('first start must return the admin key');
   const client = (apiKey: string, environment = 'production') => new LuxKMS({ apiKey, environment, baseUrl: gateway.url, maxRetries: 0 });

@@ -15,7 +15,8 @@ import { startHarness, type Harness } from '../api/gateway-harness.js';
 let h: Harness;
 let kms: LuxKMS;
 beforeAll(async () => {
-  h = await startHarness({ keys: { minRotationIntervalMs: 2000, minDeletionWaitMs: 500 } });
+  // The rotation webhook's receiver listens on loopback, which gateways refuse unless told otherwise.
+  h = await startHarness({ keys: { minRotationIntervalMs: 2000, minDeletionWaitMs: 500 }, webhooks: { allowPrivateTargets: true } });
   kms = h.admin;
 });
 afterAll(async () => {

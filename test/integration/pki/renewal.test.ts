@@ -46,11 +46,14 @@ afterAll(async () => {
   await tmp.remove();
 });
 
-/** A gateway whose data outlives it: stop it, and start another over the same directory and passphrase. */
+/**
+ * A gateway whose data outlives it: stop it, and start another over the same directory and passphrase.
+ * The webhook receiver listens on loopback, which gateways refuse unless told otherwise.
+ */
 async function gatewayOn(dataDir: string, salt: Uint8Array) {
   const store: LevelKeyValueStore = await openLevelStore(join(dataDir, 'gateway'));
   const seal = await createSoftwareSeal({ passphrase: 'renewal-test-passphrase', salt });
-  const gateway: RunningGateway = await startGateway({ store, seal, logger: false, rateLimit: false, webhooks: { baseDelayMs: 50, maxAttempts: 3, timeoutMs: 2000 } });
+  const gateway: RunningGateway = await startGateway({ store, seal, logger: false, rateLimit: false, webhooks: { baseDelayMs: 50, maxAttempts: 3, timeoutMs: 2000, allowPrivateTargets: true } });
   return {
     gateway,
     stop: async () => {
