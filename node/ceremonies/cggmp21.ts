@@ -14,7 +14,7 @@ import { decodePresignature, encodePresignature, PresignatureHandle, type Presig
 import { createSignSession, type EcdsaSignature } from '../../protocols/cggmp21/sign.js';
 import type { AuxInfo, EcdsaKeyShare } from '../../protocols/cggmp21/types.js';
 import { InvalidInputError, ProtocolAbort } from '../../protocols/errors.js';
-import { pointToHex } from '../../protocols/math/curve.js';
+import { pointToHex, withMultiplicationTable } from '../../protocols/math/curve.js';
 import { decodeWire, encodeWire, type WireValue } from '../../protocols/math/wire.js';
 import type { NodeServices } from '../daemon.js';
 import type { KeyRecord } from '../keys/key-vault.js';
@@ -27,8 +27,16 @@ import { requireApproval, requireUsableKey } from './usable-key.js';
 const UNATTRIBUTABLE = /unattributable/;
 
 export async function loadEcdsaShare(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<EcdsaKeyShare> {
-  return services.decoded.get(record.keyId, generation, 'ecdsa-share', async () => decodeKeyShare(decodeWire(await services.vault.share(record.keyId, generation))));
+  return services.decoded.get(record.keyId, generation, 'ecdsa-share', async () => {
+    const share = decodeKeyShare(decodeWire(await services.vault.share(record.keyId, generation)));
+    // Every signature with this generation is verified against Y: build its table here, at the first load (usually
+    // a background presign), rather than in some signature's critical path.
+    withMultiplicationTable(share.publicKey);
+    return share;
+  });
 }
+
+const presignatureKind = (presignId: string) => `presignature:${presignId}`;
 
 export async function loadAux(services: NodeServices, record: KeyRecord, generation = record.generation): Promise<AuxInfo> {
   return services.decoded.get(record.keyId, generation, 'aux', async () => {
@@ -114,8 +122,10 @@ export function cggmp21PresignCeremony(services: NodeServices): CeremonyHandler<
       const p = parseParams(ctx.params, 'cggmp21-presign', (r) => ({ keyId: keyIdParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
       const record = await services.vault.require(p.keyId);
       await services.vault.addPresignature(p.keyId, record.generation, p.presignId, encodePresignature(presignature));
+      services.decoded.put(p.keyId, record.generation, presignatureKind(p.presignId), presignature);
       return { presignId: p.presignId };
     },
+    routine: true,
   };
 }
 
@@ -127,9 +137,7 @@ export function cggmp21SignCeremony(services: NodeServices): CeremonyHandler<Ecd
       // Before the presignature is touched: an unapproved request must not even burn one.
       requireApproval(services, ctx.params, { keyId: p.keyId, digest: p.digest, signers: ctx.parties });
       const [share, aux] = await Promise.all([loadEcdsaShare(services, record), loadAux(services, record)]);
-      const bytes = await services.vault.readPresignature(p.keyId, record.generation, p.presignId);
-      if (!bytes) throw new InvalidInputError(`presignature ${p.presignId} of key "${p.keyId}" is not held by party ${ctx.self} (used or never made)`, 'presignature_missing');
-      const presignature = decodePresignature(bytes);
+      const presignature = await loadPresignature(services, record, p.presignId, share, ctx.self);
       if (presignature.quorum.join() !== ctx.parties.join()) throw new InvalidInputError(`presignature ${p.presignId} belongs to quorum ${presignature.quorum.join(',')}`);
       // Consuming deletes the presignature from the sealed store, and persists that, before any σ_i is computed;
       // of two concurrent requests for one presignature only the first deletion succeeds.
@@ -143,6 +151,7 @@ export function cggmp21SignCeremony(services: NodeServices): CeremonyHandler<Ecd
     async complete(signature) {
       return { signature: hex(signature.compact), recovery: signature.recovery };
     },
+    routine: true,
     async aborted(ctx, error) {
       if (error instanceof ProtocolAbort && error.culprits.length === 0 && UNATTRIBUTABLE.test(error.reason)) {
         const keyId = parseParams(ctx.params, 'cggmp21-sign', keyIdParam);
@@ -151,6 +160,23 @@ export function cggmp21SignCeremony(services: NodeServices): CeremonyHandler<Ecd
       }
     },
   };
+}
+
+/**
+ * The presignature as this node made it (held since presigning) or, after a restart, decoded from the sealed store.
+ * Either way the store's record is what `takePresignature` deletes before σ_i leaves, so a presignature held here but
+ * already used (or swept) still cannot sign twice.
+ */
+async function loadPresignature(services: NodeServices, record: KeyRecord, presignId: string, share: EcdsaKeyShare, self: number): Promise<Presignature> {
+  let presignature = await services.decoded.take<Presignature>(record.keyId, record.generation, presignatureKind(presignId));
+  if (!presignature) {
+    const bytes = await services.vault.readPresignature(record.keyId, record.generation, presignId);
+    if (!bytes) throw new InvalidInputError(`presignature ${presignId} of key "${record.keyId}" is not held by party ${self} (used or never made)`, 'presignature_missing');
+    presignature = decodePresignature(bytes);
+  }
+  // Verify against the share's copy of Y, which carries its multiplication table (built once per generation);
+  // a presignature of another key keeps its own Y and is refused by the checks.
+  return presignature.publicKey.equals(share.publicKey) ? { ...presignature, publicKey: share.publicKey } : presignature;
 }
 
 const PRESIGN_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -47,5 +47,6 @@ export function frostSignCeremony(services: NodeServices): CeremonyHandler<Uint8
     async complete(signature) {
       return { signature: hex(signature) };
     },
+    routine: true,
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Decoded, validated key material kept in memory per (key, generation, kind). Shares and aux info are immutable
- * for a generation, so decoding and re-validating them on every signature is wasted work (several ms per signer).
+ * for a generation, so decoding and re-validating them on every signature is wasted work (several ms per signer);
+ * a presignature is kept from the moment it is stored until its one use takes it. The sealed store stays the
+ * authority: what is held here is only ever used together with the store's own record of it.
  * Entries of a generation are dropped when the key's generation changes or the key is retired.
  */
 export class DecodedCache {
@@ -17,6 +19,21 @@ export class DecodedCache {
       entry.catch(() => this.entries.delete(id));
       this.entries.set(id, entry);
     }
+    return entry;
+  }
+
+  /** Keep a value already in hand (a presignature just made), so its first use does not decode it again. */
+  put<T>(keyId: string, generation: number, kind: string, value: T): void {
+    const id = `${keyId}#${generation}#${kind}`;
+    if (!this.entries.has(id) && this.entries.size >= DecodedCache.LIMIT) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, Promise.resolve(value));
+  }
+
+  /** Remove and return an entry (a single-use value such as a presignature), or undefined when none is held. */
+  take<T>(keyId: string, generation: number, kind: string): Promise<T> | undefined {
+    const id = `${keyId}#${generation}#${kind}`;
+    const entry = this.entries.get(id) as Promise<T> | undefined;
+    this.entries.delete(id);
     return entry;
   }
 

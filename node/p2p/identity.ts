@@ -2,7 +2,7 @@
  * The node's long-term Ed25519 identity: it is the libp2p peer id other members list in their cluster file, the
  * key Noise authenticates every connection with, and the key protocol messages are signed with.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -52,13 +52,43 @@ export function identityFromKey(privateKey: Ed25519PrivateKey): PartyIdentity {
   };
 }
 
+/**
+ * The node's own KeyObjects for Ed25519 keys, made once per key: libp2p's key objects import the key into the crypto
+ * library again on every sign and verify, which costs more than the signature itself on the signing hot path.
+ */
+const signingKeys = new WeakMap<Ed25519PrivateKey, KeyObject>();
+const verifyingKeys = new Map<string, KeyObject>();
+/** Cluster members and approvers are few; the bound only stops a stream of strangers' keys from growing the map. */
+const MAX_VERIFYING_KEYS = 1024;
+
+const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+
+function signingKey(privateKey: Ed25519PrivateKey): KeyObject {
+  let key = signingKeys.get(privateKey);
+  if (!key) {
+    // libp2p's raw Ed25519 private key is the 32-byte seed followed by the 32-byte public key.
+    const raw = privateKey.raw;
+    key = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: base64url(raw.subarray(0, 32)), x: base64url(privateKey.publicKey.raw) }, format: 'jwk' });
+    signingKeys.set(privateKey, key);
+  }
+  return key;
+}
+
+function verifyingKey(raw: Uint8Array): KeyObject {
+  const id = base64url(raw);
+  let key = verifyingKeys.get(id);
+  if (!key) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: id }, format: 'jwk' });
+    if (verifyingKeys.size >= MAX_VERIFYING_KEYS) verifyingKeys.delete(verifyingKeys.keys().next().value!);
+    verifyingKeys.set(id, key);
+  }
+  return key;
+}
+
 /** Ed25519 signature (64 bytes) over `bytes`. Domain separation is the caller's job. */
 export function sign(privateKey: Ed25519PrivateKey, bytes: Uint8Array): Uint8Array {
   assertBytes('bytes', bytes);
-  const signature = privateKey.sign(bytes);
-  // Node's Ed25519 is synchronous; a promise here would mean a different crypto backend got loaded.
-  if (!(signature instanceof Uint8Array)) throw new InternalError('Ed25519 signing unexpectedly returned a promise');
-  return signature;
+  return new Uint8Array(nodeSign(null, bytes, signingKey(privateKey)));
 }
 
 export function createMessageSigner(privateKey: Ed25519PrivateKey): MessageSigner {
@@ -74,13 +104,11 @@ export function verify(
   bytes: Uint8Array,
   signature: Uint8Array,
 ): boolean {
-  const key = toEd25519PublicKey(partyPublicKey);
+  const raw = partyPublicKey instanceof Uint8Array && partyPublicKey.length === ED25519_PUBLIC_KEY_BYTES ? partyPublicKey : toEd25519PublicKey(partyPublicKey).raw;
   assertBytes('bytes', bytes);
   assertBytes('signature', signature);
   if (signature.length !== ED25519_SIGNATURE_BYTES) return false;
-  const ok = key.verify(bytes, signature);
-  if (typeof ok !== 'boolean') throw new InternalError('Ed25519 verification unexpectedly returned a promise');
-  return ok;
+  return nodeVerify(null, bytes, verifyingKey(raw), signature);
 }
 
 /** Parses a peer id string that must name an Ed25519 key (the only kind a party identity can be). */

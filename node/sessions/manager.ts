@@ -17,6 +17,7 @@ export interface FrameTransport {
 }
 
 export interface SessionLogger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
@@ -38,6 +39,11 @@ export interface CeremonyHandler<Result = unknown> {
   complete(result: Result, ctx: SessionContext): Promise<WireValue>;
   /** Undo whatever `open` prepared (e.g. release a reserved presignature). */
   aborted?(ctx: SessionContext, error: Error): Promise<void>;
+  /**
+   * Runs at request rate (signing, presigning): its sessions' start and end are logged at debug level, since at
+   * hundreds a second they would bury everything else (failures are still warnings).
+   */
+  readonly routine?: boolean;
 }
 
 /** Told about round and session ends (metrics). Must not throw. */
@@ -79,7 +85,7 @@ const MAX_BUFFERED_SESSIONS = 256;
 const MAX_BUFFERED_PER_SESSION = 512;
 const BUFFER_TTL_MS = 60_000;
 
-const silent: SessionLogger = { info: () => {}, warn: () => {} };
+const silent: SessionLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
 export class SessionManager {
   private readonly self: PartyId;
@@ -211,7 +217,7 @@ export class SessionManager {
     } catch (e) {
       return this.finish(running, e as Error);
     }
-    this.logger.info({ sessionId: ctx.sessionId, ceremony: ctx.ceremony, initiator: from }, 'joined session');
+    this.lifecycleLog(ctx, { sessionId: ctx.sessionId, ceremony: ctx.ceremony, initiator: from }, 'joined session');
     this.begin(running);
   }
 
@@ -254,13 +260,18 @@ export class SessionManager {
     try {
       const summary = await this.handlers[running.ctx.ceremony]!.complete(result, running.ctx);
       running.summaries.set(this.self, summary);
-      this.logger.info({ sessionId: running.ctx.sessionId, ceremony: running.ctx.ceremony }, 'session complete');
+      this.lifecycleLog(running.ctx, { sessionId: running.ctx.sessionId, ceremony: running.ctx.ceremony }, 'session complete');
       if (running.ctx.initiator === this.self) return this.maybeResolve(running);
       await this.sendTo(running.ctx.initiator, { type: 'done', sessionId: running.ctx.sessionId, summary });
       this.finish(running);
     } catch (e) {
       this.finish(running, e as Error);
     }
+  }
+
+  private lifecycleLog(ctx: SessionContext, fields: object, msg: string): void {
+    if (this.handlers[ctx.ceremony]?.routine) this.logger.debug(fields, msg);
+    else this.logger.info(fields, msg);
   }
 
   private maybeResolve(running: Running): void {

@@ -53,6 +53,15 @@ export function mul(point: Point, k: bigint): Point {
 }
 
 /** k·P where k is public (verification): faster, not constant time. */
+/**
+ * Build `point`'s window table now (noble keeps it per point object), so later multiplications of this same object
+ * take about a quarter of the time (≈0.19 ms instead of ≈0.7 ms here). For long-lived public points such as a key's
+ * Y, not one-off ones: with 6-bit windows the table costs about 9 ms, repaid after a dozen multiplications.
+ */
+export function withMultiplicationTable(point: Point): Point {
+  return point.precompute(6, false);
+}
+
 export function mulPublic(point: Point, k: bigint): Point {
   const s = modQ(k);
   if (s === 0n || point.is0()) return IDENTITY;

@@ -15,6 +15,15 @@ export interface SignInput {
   message?: Uint8Array;
 }
 
+export interface BackendSignature {
+  bytes: Uint8Array;
+  /**
+   * ECDSA only, when the signer already produced a low-s signature and its recovery id (a threshold signing
+   * ceremony does): the caller then need not recover the key twice to find it.
+   */
+  recovery?: number;
+}
+
 export interface GenerateRequest {
   type: KeyType;
   usage: readonly KeyUsage[];
@@ -33,8 +42,8 @@ export interface Generated {
 
 export interface KeyBackend {
   generate(request: GenerateRequest): Promise<Generated>;
-  /** ECDSA: raw r‖s (normalised by the caller); others: the signature bytes. */
-  sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<Uint8Array>;
+  /** ECDSA: raw r‖s (normalised by the caller unless the backend knows its recovery id); others: the signature bytes. */
+  sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<BackendSignature>;
   encrypt(type: KeyType, material: Material, plaintext: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array>;
   /** Throws `decryption_failed` (400) when the blob does not authenticate. */
   decrypt(type: KeyType, material: Material, blob: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array>;

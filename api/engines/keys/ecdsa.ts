@@ -21,6 +21,11 @@ export function signDigest(type: KeyType, digest: Uint8Array, secretKey: Uint8Ar
 }
 
 /** Low-s r‖s and the recovery bit that recovers `publicKey` from it; throws if the signature is not for that key. */
+/** Whether a 64-byte r‖s has s ≤ n/2 (the form every verifier with malleability rules accepts). */
+export function isLowS(type: KeyType, rs: Uint8Array): boolean {
+  return rs.length === 64 && !curveOf(type).Signature.fromBytes(rs, 'compact').hasHighS();
+}
+
 export function normalise(type: KeyType, rs: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): { signature: Uint8Array; recovery: number } {
   const curve = curveOf(type);
   if (rs.length !== 64) throw new RangeError(`ECDSA signature expected 64 bytes r‖s, got ${rs.length}`);

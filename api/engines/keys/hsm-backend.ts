@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import type { HsmPublicKey } from '../../../node/hsm/pkcs11-keys.js';
 import { SealError } from '../../../node/hsm/seal-error.js';
 import { invalid } from '../../server/errors.js';
-import { decryptionFailed, type Generated, type GenerateRequest, type KeyBackend, type SignInput } from './backend.js';
+import { decryptionFailed, type BackendSignature, type Generated, type GenerateRequest, type KeyBackend, type SignInput } from './backend.js';
 import type { KeyStoreRegistry, OpenKeyStore } from './key-stores.js';
 import { familyOf, RSA_BITS, type KeyType, type SigningAlgorithm } from './key-types.js';
 import type { Material } from './records.js';
@@ -50,11 +50,11 @@ export class HsmBackend implements KeyBackend {
     return { material: { kind: 'hsm', store: keyStore, objectId: id }, ...(pub ? { publicKey: pub } : {}) };
   }
 
-  async sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<Uint8Array> {
+  async sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<BackendSignature> {
     const { store, objectId } = objectOf(material);
     const { store: hsm } = this.stores.get(store);
-    if (algorithm === 'ECDSA_SHA256') return hsm.signEcdsa(objectId, input.digest);
-    return hsm.signRsa(objectId, algorithm === 'RSASSA_PSS_SHA256' ? 'pss' : 'pkcs1', input.digest, RSA_BITS[type]! / 8);
+    if (algorithm === 'ECDSA_SHA256') return { bytes: await hsm.signEcdsa(objectId, input.digest) };
+    return { bytes: await hsm.signRsa(objectId, algorithm === 'RSASSA_PSS_SHA256' ? 'pss' : 'pkcs1', input.digest, RSA_BITS[type]! / 8) };
   }
 
   async encrypt(_type: KeyType, material: Material, plaintext: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array> {

@@ -14,7 +14,7 @@ import { parseDuration } from '../certificates/duration.js';
 import type { WebhookService } from '../webhooks/service.js';
 import { publicFields, type KeyBackend } from './backend.js';
 import { associatedData, formatCiphertext, parseCiphertext, type CipherPurpose } from './ciphertext.js';
-import { normalise } from './ecdsa.js';
+import { isLowS, normalise } from './ecdsa.js';
 import { HsmBackend } from './hsm-backend.js';
 import type { KeyStoreRegistry } from './key-stores.js';
 import { familyOf, isEcdsa, RSA_BITS, resolveAlgorithm, resolveProtection, resolveUsage, type KeyType, type KeyUsage, type Protection, type SigningAlgorithm } from './key-types.js';
@@ -211,8 +211,9 @@ export class KeysService {
     const material = await this.#material(record, version.version);
     const raw = await this.#backends[record.protection].sign(record.type, material, algorithm, { digest, ...(message ? { message } : {}) });
     const result: SignResult = { keyId: record.id, keyVersion: version.version, algorithm, messageType, signature: '' };
-    if (!isEcdsa(record.type)) return { ...result, signature: Buffer.from(raw).toString('hex') };
-    const { signature, recovery } = normalise(record.type, raw, digest, Buffer.from(version.publicKeyHex!, 'hex'));
+    if (!isEcdsa(record.type)) return { ...result, signature: Buffer.from(raw.bytes).toString('hex') };
+    const { signature, recovery } =
+      raw.recovery !== undefined && isLowS(record.type, raw.bytes) ? { signature: raw.bytes, recovery: raw.recovery } : normalise(record.type, raw.bytes, digest, Buffer.from(version.publicKeyHex!, 'hex'));
     return { ...result, signature: Buffer.from(signature).toString('hex'), recovery };
   }
 

@@ -4,7 +4,7 @@
  */
 import { constants, createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, generateKeyPair, privateDecrypt, publicEncrypt, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { KeyBackend, Generated, GenerateRequest, SignInput } from './backend.js';
+import type { BackendSignature, KeyBackend, Generated, GenerateRequest, SignInput } from './backend.js';
 import { decryptionFailed } from './backend.js';
 import { signDigest } from './ecdsa.js';
 import { RSA_BITS, type KeyType, type SigningAlgorithm } from './key-types.js';
@@ -40,12 +40,12 @@ export class SoftwareBackend implements KeyBackend {
     return { material: { kind: 'software', secret: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') }, publicKey };
   }
 
-  async sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<Uint8Array> {
+  async sign(type: KeyType, material: Material, algorithm: SigningAlgorithm, input: SignInput): Promise<BackendSignature> {
     const key = privateKeyOf(material);
-    if (algorithm === 'ECDSA_SHA256') return signDigest(type, input.digest, Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url'));
+    if (algorithm === 'ECDSA_SHA256') return { bytes: signDigest(type, input.digest, Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url')) };
     if (!input.message) throw new TypeError(`${algorithm} signs messages, not digests`);
-    if (algorithm === 'ED25519') return sign(null, input.message, key);
-    return sign('sha256', input.message, { key, ...rsaPadding(algorithm) });
+    if (algorithm === 'ED25519') return { bytes: sign(null, input.message, key) };
+    return { bytes: sign('sha256', input.message, { key, ...rsaPadding(algorithm) }) };
   }
 
   async encrypt(type: KeyType, material: Material, plaintext: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array> {

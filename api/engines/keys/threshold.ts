@@ -6,15 +6,15 @@
 import { createPublicKey } from 'node:crypto';
 import type { PartyId } from '../../../protocols/errors.js';
 import { invalid } from '../../server/errors.js';
-import { decryptionFailed, type Generated, type GenerateRequest, type KeyBackend, type SignInput } from './backend.js';
+import { decryptionFailed, type BackendSignature, type Generated, type GenerateRequest, type KeyBackend, type SignInput } from './backend.js';
 import { uncompressPoint } from './ecdsa.js';
 import type { KeyType, SigningAlgorithm } from './key-types.js';
 import type { Material } from './records.js';
 
 export interface ThresholdSigner {
   keygen(request: { protocol: 'cggmp21'; threshold: number; parties: PartyId[] }): Promise<{ keyId: string; publicKey: string; threshold: number; parties: PartyId[] }>;
-  /** `signature`: hex 64-byte r‖s over `digest`. */
-  sign(request: { keyId: string; digest: Uint8Array }): Promise<{ signature: string; publicKey: string }>;
+  /** `signature`: hex 64-byte low-s r‖s over `digest`; `recovery`: its recovery id, when the signer reports it. */
+  sign(request: { keyId: string; digest: Uint8Array }): Promise<{ signature: string; publicKey: string; recovery?: number }>;
   /** Cluster members, for the default committee (all of them). */
   status(): { members: ReadonlyArray<{ id: PartyId }> };
 }
@@ -57,10 +57,10 @@ export class ThresholdBackend implements KeyBackend {
     return { material: { kind: 'threshold', clusterKeyId: summary.keyId }, publicKey: publicKeyObject(summary.publicKey) };
   }
 
-  async sign(_type: KeyType, material: Material, _algorithm: SigningAlgorithm, input: SignInput): Promise<Uint8Array> {
+  async sign(_type: KeyType, material: Material, _algorithm: SigningAlgorithm, input: SignInput): Promise<BackendSignature> {
     if (material.kind !== 'threshold') throw new TypeError(`threshold backend given ${material.kind} material`);
     const result = await this.#signer().sign({ keyId: material.clusterKeyId, digest: input.digest });
-    return new Uint8Array(Buffer.from(result.signature, 'hex'));
+    return { bytes: new Uint8Array(Buffer.from(result.signature, 'hex')), ...(result.recovery === undefined ? {} : { recovery: result.recovery }) };
   }
 
   async encrypt(): Promise<Uint8Array> {
