@@ -35,6 +35,7 @@ interface Plan {
 const PLANS: Plan[] = [
   { name: 'cluster', file: 'cluster.ts', budget: 300 },
   { name: 'dkls23', file: 'peers/dkls.ts', budget: 35 },
+  { name: 'frost', file: 'frost.ts', budget: 25 },
   { name: 'frost-scaling', file: 'frost-scaling.ts', budget: 25 },
   { name: 'cggmp21-scaling', file: 'cggmp21-scaling.ts', budget: 70 },
   { name: 'gateway-scaling', file: 'gateway-scaling.ts', budget: 40 },

@@ -55,6 +55,15 @@ export const CGGMP21_SCALING = {
   sign: (label: string) => `sign ${label}, all parties`,
 } as const;
 
+/** `frost.ts`: each operation is "<protocol> keygen 2-of-3" or "<protocol> sign 2-of-3". */
+export const FROST_ENGINE = {
+  operations: ['frost keygen 2-of-3', 'frost sign 2-of-3', 'frost-taproot keygen 2-of-3', 'frost-taproot sign 2-of-3'],
+  ours: (operation: string) => `ours ${operation}`,
+  noble: (operation: string) => `noble ${operation}`,
+  ratio: (operation: string) => `ours/noble ${operation}`,
+  unsignedRatio: (operation: string) => `ours/noble ${operation}, envelopes unsigned (diagnostic)`,
+} as const;
+
 export const FROST_SCALING = {
   ours: (label: string) => `ours ${label}`,
   busiest: (label: string) => `busiest party ${label}`,

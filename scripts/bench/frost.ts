@@ -1,13 +1,14 @@
 /**
  * FROST 2-of-3 keygen and signing through our round engine, beside the same work done by calling noble's FROST
- * directly, in one process: `npx tsx scripts/bench/frost.ts [iterations]`.
+ * directly, in one process: `npx tsx scripts/bench/frost.ts [--json] [--budget SECONDS]`.
  *
  * Both columns do the work of all parties: keygen is every party's three DKG steps; signing is two signers each
  * committing, signing and aggregating (in our protocol every signer ends with the signature, so the direct run
  * aggregates twice too). Ours adds what a real run needs: canonical encoding, Ed25519-signed envelopes, payload
- * parsing, the echo check where it applies (keygen round 1; not with two signers), and blame bookkeeping.
- * The target is ours/noble ≤ 1.2. Samples alternate between the runners so load spikes hit all alike; the last
- * column (envelopes unsigned) is a diagnostic of where the difference goes, not a way to run the protocol.
+ * parsing, the echo check where it applies (keygen round 1, carried on the round-2 shares; not with two signers),
+ * and blame bookkeeping. The target is ours/noble ≤ 1.2. Samples alternate between the runners so load spikes hit
+ * all alike (median CPU ms of this process); the "without envelope signatures" figure is a diagnostic of where the
+ * difference goes, not a way to run the protocol.
  */
 import { schnorr_FROST, secp256k1_FROST } from '@noble/curves/secp256k1.js';
 import type { FROST, Key } from '@noble/curves/abstract/frost.js';
@@ -16,10 +17,14 @@ import { frostKeygen, frostSign, type FrostKeyShare, type FrostProtocol } from '
 import { SimulatedIdentities, simulate } from '../../protocols/round/simulator.js';
 import type { ProtocolSession } from '../../protocols/round/session.js';
 import type { PartyAuthenticator } from '../../protocols/round/types.js';
-import { cpuMs } from './stats.js';
+import { FROST_ENGINE } from './figures.js';
+import { benchOptions, Recorder } from './report.js';
+import { cpuMs, median } from './stats.js';
 
-const iterations = Number(process.argv[2] ?? 30);
-if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`"iterations" expected positive integer, got ${process.argv[2]}`);
+const options = benchOptions(25);
+const recorder = new Recorder('frost', options);
+/** At least this many samples of each runner, however short the budget. */
+const MIN_SAMPLES = 30;
 
 const PARTIES: PartyId[] = [1, 2, 3];
 const SIGNERS: PartyId[] = [1, 2];
@@ -72,36 +77,33 @@ function nobleSign(frost: FROST, keys: Key[]): Uint8Array {
   return signature!;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Median of each runner, sampled in turn (ours, ours unsigned, noble, ours, …) after a short warm-up. */
-function measure(runners: (() => unknown)[]): number[] {
+/** Median of each runner, sampled in turn (ours, ours unsigned, noble, ours, …) after a short warm-up, until `deadline`. */
+function measure(runners: (() => unknown)[], deadline: number): { medians: number[]; n: number } {
   for (let i = 0; i < 3; i++) runners.forEach((run) => run());
   const samples = runners.map((): number[] => []);
-  for (let i = 0; i < iterations; i++) runners.forEach((run, j) => samples[j]!.push(cpuMs(run)));
-  return samples.map(median);
+  while (samples[0]!.length < MIN_SAMPLES || performance.now() < deadline) runners.forEach((run, j) => samples[j]!.push(cpuMs(run)));
+  return { medians: samples.map(median), n: samples[0]!.length };
 }
 
-const rows: { name: string; ours: number; unsigned: number; noble: number }[] = [];
-for (const [protocol, frost] of [
+const operations = [
   ['frost', secp256k1_FROST],
   ['frost-taproot', schnorr_FROST],
-] as const) {
-  const [keygenOurs, keygenUnsigned, keygenNoble] = measure([() => ourKeygen(protocol), () => ourKeygen(protocol, unauthenticated), () => nobleKeygen(frost)]);
-  rows.push({ name: `${protocol} keygen 2-of-3`, ours: keygenOurs!, unsigned: keygenUnsigned!, noble: keygenNoble! });
+] as const;
+for (const [index, [protocol, frost]] of operations.entries()) {
+  // Two measurements per protocol, each with an equal share of the time left.
+  const slice = () => recorder.remainingMs() / (2 * (operations.length - index));
+  const keygen = measure([() => ourKeygen(protocol), () => ourKeygen(protocol, unauthenticated), () => nobleKeygen(frost)], performance.now() + slice());
+  report(`${protocol} keygen 2-of-3`, keygen);
   const shares = ourKeygen(protocol);
   const keys = nobleKeygen(frost);
-  const [signOurs, signUnsigned, signNoble] = measure([() => ourSign(shares), () => ourSign(shares, unauthenticated), () => nobleSign(frost, keys)]);
-  rows.push({ name: `${protocol} sign 2-of-3`, ours: signOurs!, unsigned: signUnsigned!, noble: signNoble! });
+  const sign = measure([() => ourSign(shares), () => ourSign(shares, unauthenticated), () => nobleSign(frost, keys)], performance.now() + slice() / 2);
+  report(`${protocol} sign 2-of-3`, sign);
 }
+recorder.print();
 
-const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`FROST through the round engine vs noble directly (median CPU ms of ${iterations}, all parties in one process)`);
-console.log(`${pad('operation', 28)}${pad('ours', 9)}${pad('noble', 9)}${pad('ratio', 8)}ratio without envelope signatures (diagnostic)`);
-for (const r of rows) {
-  console.log(`${pad(r.name, 28)}${pad(r.ours.toFixed(1), 9)}${pad(r.noble.toFixed(1), 9)}${pad((r.ours / r.noble).toFixed(2), 8)}${(r.unsigned / r.noble).toFixed(2)}`);
+function report(operation: string, { medians: [ours, unsigned, noble], n }: { medians: number[]; n: number }): void {
+  recorder.figure(FROST_ENGINE.ours(operation), { value: ours!, unit: 'ms', n });
+  recorder.figure(FROST_ENGINE.noble(operation), { value: noble!, unit: 'ms', n });
+  recorder.figure(FROST_ENGINE.ratio(operation), { value: ours! / noble!, unit: '×' });
+  recorder.figure(FROST_ENGINE.unsignedRatio(operation), { value: unsigned! / noble!, unit: '×' });
 }

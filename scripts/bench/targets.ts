@@ -2,7 +2,7 @@
  * The targets of PERFORMANCE.md, each judged on figures measured in one `npm run bench` run: our figure, the peer or
  * limit beside it (measured in the same run), their ratio, and whether every part of the target was met.
  */
-import { CLUSTER, DKLS, GATEWAY } from './figures.js';
+import { CLUSTER, DKLS, FROST_ENGINE, GATEWAY } from './figures.js';
 import type { BenchReport, Figure } from './report.js';
 import { round } from './report.js';
 
@@ -76,6 +76,22 @@ export const TARGETS: Target[] = [
         ...ratioTo(ours, dkls),
         checks: [atMostMs(ours, 600)],
         ...(cpu && busiest ? { detail: `CPU ${round(cpu.value)} ms over both signers, ${round(busiest.value)} ms on the busier` } : {}),
+      };
+    },
+  },
+  {
+    measure: 'FROST keygen and sign 2-of-3 through the round engine, one process (plain and BIP-340)',
+    target: '≤ 1.2× noble FROST called directly, every operation',
+    judge(r) {
+      const rows = FROST_ENGINE.operations.map((op) => ({ op, ours: fig(r, 'frost', FROST_ENGINE.ours(op)), ratio: fig(r, 'frost', FROST_ENGINE.ratio(op)) }));
+      if (rows.some((row) => !row.ours || !row.ratio)) return undefined;
+      const worst = rows.reduce((a, b) => (b.ratio!.value > a.ratio!.value ? b : a));
+      return {
+        ours: rows.map((row) => `${row.op} ${round(row.ours!.value)} ms`).join('; '),
+        peer: 'noble FROST, same operations, same process',
+        ratio: worst.ratio!.value,
+        checks: rows.map((row): [boolean, string] => [row.ratio!.value <= 1.2, `${row.op} ${times(row.ratio!.value)} vs ≤ 1.2×`]),
+        detail: `worst: ${worst.op}`,
       };
     },
   },
