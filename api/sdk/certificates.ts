@@ -7,11 +7,11 @@
 // Types only: the shapes are the certificates engine's own records, so the two cannot drift; no gateway code is loaded.
 import type { KeyType } from '../engines/certificates/key-types.js';
 import type { Profile } from '../engines/certificates/profiles.js';
-import type { CaRecord, CertificateInfo, CrlState, RevocationReason } from '../engines/certificates/records.js';
+import type { CaRecord, CertificateInfo, CertificateStatus, CrlState, RevocationReason } from '../engines/certificates/records.js';
 import type { Transport } from './transport.js';
 import { requireObject, requireString, seg } from './validate.js';
 
-export type { RevocationReason };
+export type { CertificateStatus, RevocationReason };
 export type CertificateKeyType = KeyType;
 export type CertificateProfile = Profile;
 
@@ -92,7 +92,7 @@ export class CertificatesClient {
     return this.http.call({ method: 'GET', path: this.#cert(certId, options.environment), idempotent: true });
   }
 
-  list(options: Env & { status?: 'active' | 'expired' | 'revoked'; limit?: number; cursor?: string } = {}): Promise<{ certificates: CertificateSummary[]; nextCursor?: string }> {
+  list(options: Env & { status?: CertificateStatus; limit?: number; cursor?: string } = {}): Promise<{ certificates: CertificateSummary[]; nextCursor?: string }> {
     const { environment, status, limit, cursor } = options;
     return this.http.call({ method: 'GET', path: `${this.#env(environment)}/certificates`, query: { status, limit, cursor }, idempotent: true });
   }
@@ -101,9 +101,15 @@ export class CertificatesClient {
     return this.http.call({ method: 'GET', path: `${this.#cert(certId, options.environment)}/export`, query: { format: options.format }, idempotent: true });
   }
 
+  /** Revokes into the issuer's CRL. `certificateHold` suspends instead (status `held`) until `releaseHold`. */
   revoke(certId: string, options: Env & { reason?: RevocationReason } = {}): Promise<IssuedCertificate & { crlNumber: number }> {
     const body = options.reason === undefined ? {} : { reason: options.reason };
     return this.http.call({ method: 'POST', path: `${this.#cert(certId, options.environment)}/revoke`, body, idempotent: false });
+  }
+
+  /** Lifts a `certificateHold`: the serial leaves the CRL and auto-renewal resumes. 409 `not_on_hold` otherwise. */
+  releaseHold(certId: string, options: Env = {}): Promise<IssuedCertificate & { crlNumber: number }> {
+    return this.http.call({ method: 'POST', path: `${this.#cert(certId, options.environment)}/release-hold`, idempotent: false });
   }
 
   renew(certId: string, options: Env = {}): Promise<{ certificate: IssuedCertificate; previousId: string; webhookDelivery?: { id: string; status: string } }> {

@@ -19,7 +19,8 @@ import type { WalletCluster } from '../engines/mpc/cluster.js';
 import { MpcWalletService } from '../engines/mpc/service.js';
 import { PolicyService, ROOT_POLICY } from '../engines/policies/service.js';
 import { SecretsService } from '../engines/secrets/service.js';
-import { CertificateService } from '../engines/certificates/service.js';
+import { parsePkiOptions, type PkiGatewayOptions } from '../engines/certificates/options.js';
+import { CertificateService, DEFAULT_PKI_OPTIONS } from '../engines/certificates/service.js';
 import { SshService } from '../engines/ssh/service.js';
 import { parseWebhookOptions, type WebhookOptions } from '../engines/webhooks/options.js';
 import { WebhookService } from '../engines/webhooks/service.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions extends AppOptions {
   /** HSM key stores customer keys can be created in (PKCS#11 tokens, by provider preset). */
   keyStores?: KeyStoreConfig[];
   keys?: Partial<KeysOptions>;
+  /** `publicBaseUrl`: the address relying parties reach the gateway at, named in certificates' CRL Distribution Points. */
+  pki?: PkiGatewayOptions;
 }
 
 export interface Gateway {
@@ -59,6 +62,7 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Checked before anything is opened: a bad setting should stop the start, not surface at the first webhook.
   const webhookOptions = parseWebhookOptions(options.webhooks);
+  const pkiOptions = parsePkiOptions(options.pki);
   const { barrier } = await Barrier.open(options.store, options.seal);
   const store = new EncryptedStore(options.store, barrier);
   const apiKeys = new ApiKeyService(store);
@@ -82,7 +86,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = new KeysService(store, webhooks, keyStores, options.cluster, options.keys);
   const ai = new AiService(store, secrets);
   const mpc = new MpcWalletService(store, options.cluster);
-  const certificates = new CertificateService(store, webhooks, audit, undefined, (message, err) => app.log.error({ err }, message));
+  const certificates = new CertificateService(store, webhooks, audit, { ...DEFAULT_PKI_OPTIONS, ...pkiOptions }, (message, err) => app.log.error({ err }, message));
   await ai.init();
   const app = await buildApp({ apiKeys, environments, policies, audit, secrets, webhooks, ai, certificates, ssh: new SshService(store), keys, mpc }, options);
   const keyScheduler = new KeyScheduler(keys, audit, app.log);

@@ -11,6 +11,7 @@ import type { EncryptedStore } from '../../server/barrier.js';
 import { conflict, invalid, notFound } from '../../server/errors.js';
 import { KeyedMutex } from '../../server/keyed-mutex.js';
 import { generateKey, keyTypeOfPublicKey, privateKeyFromPkcs8, spkiOf, type KeyType } from './key-types.js';
+import { publicCrlUrl } from './crl.js';
 import type { CaRecord } from './records.js';
 import { parseCertificate, randomSerial, signCertificate, type Issuer, type ParsedCertificate } from './x509.js';
 
@@ -23,6 +24,8 @@ export interface AuthorityOptions {
   intermediateKeyType: KeyType;
   rootValiditySeconds: number;
   intermediateValiditySeconds: number;
+  /** The gateway's public address: certificates signed here name their issuer's CRL under it. */
+  publicBaseUrl?: string;
 }
 
 export const DEFAULT_AUTHORITY_OPTIONS: AuthorityOptions = {
@@ -54,6 +57,16 @@ export class Authorities {
       const intermediate = (await this.store.getJson<CaRecord>(caPath(environment, INTERMEDIATE_ID))) ?? (await this.#createIntermediate(environment, root));
       return { root, intermediate };
     });
+  }
+
+  /** The CA if it exists; unlike `get`, never creates the environment's root and intermediate. */
+  find(environment: string, id: string): Promise<CaRecord | undefined> {
+    return this.store.getJson<CaRecord>(caPath(environment, id));
+  }
+
+  /** The CRL Distribution Points for certificates `caId` issues: its public CRL, when the gateway's address is known. */
+  crlUrls(environment: string, caId: string): string[] {
+    return this.options.publicBaseUrl === undefined ? [] : [publicCrlUrl(this.options.publicBaseUrl, environment, caId)];
   }
 
   async get(environment: string, id: string): Promise<CaRecord> {
@@ -162,6 +175,7 @@ export class Authorities {
         keyUsages: ['digitalSignature', 'keyCertSign', 'cRLSign'],
         // pathLength 0: the intermediate issues leaves only, never further CAs.
         ca: { pathLength: 0 },
+        crlUrls: this.crlUrls(environment, ROOT_ID),
       },
       parent,
     );

@@ -22,6 +22,13 @@ const RETRY_MS = 60_000;
 const crlPath = (env: string, caId: string) => `pki/crl/${env}/${caId}`;
 export const revokedPrefix = (env: string, caId: string) => `pki/revoked/${env}/${caId}/`;
 
+/**
+ * Where relying parties fetch a CA's CRL without an API key (the public route in `routes.ts`, under the
+ * API's `/v1`), as named in the CRL Distribution Points of the certificates it issues.
+ */
+export const PUBLIC_CRL_ROUTE = '/pki/crl/:environment/:caId.crl';
+export const publicCrlUrl = (baseUrl: string, env: string, caId: string) => `${baseUrl}/v1/pki/crl/${env}/${caId}.crl`;
+
 export class CrlPublisher {
   readonly #locks = new KeyedMutex();
   readonly #timers = new KeyedTimers();
@@ -50,6 +57,16 @@ export class CrlPublisher {
   async current(environment: string, caId: string): Promise<CrlState> {
     await this.authorities.get(environment, caId);
     return (await this.store.getJson<CrlState>(crlPath(environment, caId))) ?? this.regenerate(environment, caId);
+  }
+
+  /**
+   * The CRL as published to anyone: undefined for an unknown CA. Unlike `current`, it never creates an
+   * environment's CAs, so an anonymous request can at most sign the first CRL of a CA that exists.
+   */
+  async published(environment: string, caId: string): Promise<CrlState | undefined> {
+    const state = await this.store.getJson<CrlState>(crlPath(environment, caId));
+    if (state) return state;
+    return (await this.authorities.find(environment, caId)) ? this.regenerate(environment, caId) : undefined;
   }
 
   regenerate(environment: string, caId: string): Promise<CrlState> {

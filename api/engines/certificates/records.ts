@@ -2,7 +2,11 @@
 import type { KeyType } from './key-types.js';
 import type { Profile } from './profiles.js';
 
-/** RFC 5280 §5.3.1 reason codes callers may give. certificateHold is left out: revocation here is final. */
+/**
+ * RFC 5280 §5.3.1 reason codes callers may give. Every reason but certificateHold is final; a hold can be
+ * released (the entry leaves the CRL) or turned into a final revocation. removeFromCRL (8) only has a
+ * meaning in delta CRLs, which are not published, and aACompromise (10) concerns attribute certificates.
+ */
 export const REVOCATION_REASONS = {
   unspecified: 0,
   keyCompromise: 1,
@@ -10,9 +14,11 @@ export const REVOCATION_REASONS = {
   affiliationChanged: 3,
   superseded: 4,
   cessationOfOperation: 5,
+  certificateHold: 6,
   privilegeWithdrawn: 9,
 } as const;
 export type RevocationReason = keyof typeof REVOCATION_REASONS;
+export const HOLD: RevocationReason = 'certificateHold';
 
 export interface AutoRenewalConfig {
   renewBefore: string;
@@ -41,13 +47,15 @@ export interface CertificateRecord {
   /** PEM certificates above it: the issuer first, the root last. */
   chain: string[];
   createdAt: string;
+  /** With reason certificateHold the certificate is `held`: auto-renewal is paused (kept here, unscheduled). */
   revocation?: { reason: RevocationReason; revokedAt: string };
   autoRenewal?: AutoRenewalConfig;
   renewedFrom?: string;
   renewedBy?: string;
 }
 
-export type CertificateStatus = 'active' | 'expired' | 'revoked';
+export const CERTIFICATE_STATUSES = ['active', 'expired', 'revoked', 'held'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
 export interface CertificateInfo extends CertificateRecord {
   serialNumber: string;
@@ -85,7 +93,7 @@ export interface CrlState {
 export const certPath = (env: string, id: string) => `pki/cert/${env}/${id}`;
 
 export function statusOf(r: CertificateRecord, now = Date.now()): CertificateStatus {
-  if (r.revocation) return 'revoked';
+  if (r.revocation) return r.revocation.reason === HOLD ? 'held' : 'revoked';
   return Date.parse(r.notAfter) <= now ? 'expired' : 'active';
 }
 

@@ -2,20 +2,29 @@
  * HTTP routes of the certificates engine, under `/environments/:environment/`: `certificates` for issued
  * certificates and `pki` for the CAs and their CRLs. Resources are `certificate:<serial>` (issuance:
  * `certificate:<commonName>`, or `certificate:csr`) and `ca:<id>`, so policies can scope by name.
+ *
+ * One route is public: `/pki/crl/<environment>/<caId>.crl`, the CRL as relying parties fetch it without
+ * an API key. It sits outside `/environments/`, where every route needs a key, so a proxy can expose
+ * exactly `/v1/pki/crl/` to the world and nothing else.
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessSpec } from '../../server/access.js';
+import type { EnvironmentService } from '../../server/auth/environments.js';
+import { notFound } from '../../server/errors.js';
 import { responses } from '../../server/schemas.js';
+import { PUBLIC_CRL_ROUTE } from './crl.js';
+import { preferredCrlFormat } from './crl-format.js';
 import * as S from './schemas.js';
 import type { CertificateService } from './service.js';
+import { pemDecode } from './x509.js';
 
 const envOf = (req: FastifyRequest) => (req.params as S.EnvParamsT).environment;
 const certAccess = (action: string): AccessSpec => ({ action, resource: (req) => `certificate:${(req.params as S.CertParamsT).id}`, environment: envOf });
 const caAccess = (action: string, resource: (req: FastifyRequest) => string): AccessSpec => ({ action, resource, environment: envOf });
 const tags = ['certificates'];
 
-export async function certificateRoutes(app: FastifyInstance, opts: { certificates: CertificateService }): Promise<void> {
+export async function certificateRoutes(app: FastifyInstance, opts: { certificates: CertificateService; environments: EnvironmentService }): Promise<void> {
   const svc = opts.certificates;
   const base = '/environments/:environment/certificates';
   const pki = '/environments/:environment/pki';
@@ -49,6 +58,11 @@ export async function certificateRoutes(app: FastifyInstance, opts: { certificat
     schema: { tags, summary: 'Revoke; the issuer CRL is re-signed at once', params: S.CertParams, body: S.RevokeBody, response: responses({ 200: S.RevokedCertificate }) },
     config: { access: certAccess('revoke') },
   }, async (req) => svc.revoke(req.params.environment, req.params.id, req.body?.reason));
+
+  app.post<{ Params: S.CertParamsT }>(`${base}/:id/release-hold`, {
+    schema: { tags, summary: 'Release a certificateHold: the serial leaves the CRL, which is re-signed at once', params: S.CertParams, response: responses({ 200: S.RevokedCertificate }) },
+    config: { access: certAccess('release-hold') },
+  }, async (req) => svc.releaseHold(req.params.environment, req.params.id));
 
   app.post<{ Params: S.CertParamsT }>(`${base}/:id/renew`, {
     schema: { tags, summary: 'Renew now: same subject, SANs and public key', params: S.CertParams, response: responses({ 200: S.Renewal }) },
@@ -84,4 +98,21 @@ export async function certificateRoutes(app: FastifyInstance, opts: { certificat
     schema: { tags, summary: "The CA's current CRL", params: S.CaParams, response: responses({ 200: S.Crl }) },
     config: { access: caAccess('read', (req) => `ca:${(req.params as S.CaParamsT).caId}`) },
   }, async (req) => svc.crl(req.params.environment, req.params.caId));
+
+  // Public: no API key, no policy. Still rate-limited per client IP and audited (actor null) by the
+  // pipeline. It answers only with a CRL, or one 404 for an unknown environment and an unknown CA alike,
+  // and never creates CAs, so it cannot be used to probe or to make the gateway generate keys.
+  app.get<{ Params: S.CaParamsT; Querystring: Static<typeof S.PublicCrlQuery> }>(PUBLIC_CRL_ROUTE, {
+    schema: { tags, summary: 'The CA\'s current CRL for relying parties (no API key): DER, or PEM on request', security: [], params: S.CaParams, querystring: S.PublicCrlQuery, response: responses({ 200: S.PublicCrlAnswer }) },
+    config: { public: true, access: caAccess('read', (req) => `ca:${(req.params as S.CaParamsT).caId}`) },
+  }, async (req, reply) => {
+    const { environment, caId } = req.params;
+    const state = opts.environments.exists(environment) ? await svc.publishedCrl(environment, caId) : undefined;
+    if (!state) throw notFound('crl_not_found', `no CRL is published for "${environment}/${caId}"`);
+    const format = req.query.format ?? preferredCrlFormat(req.headers.accept);
+    // Revocations re-sign the CRL at once, so caches must come back for it rather than serve an old one.
+    reply.header('cache-control', 'no-cache').header('last-modified', new Date(state.thisUpdate).toUTCString()).header('vary', 'accept');
+    if (format === 'pem') return reply.type('application/x-pem-file').send(Buffer.from(state.crl, 'ascii'));
+    return reply.type('application/pkix-crl').send(Buffer.from(pemDecode(state.crl, ['X509 CRL'])!));
+  });
 }

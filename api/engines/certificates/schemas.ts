@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ENVIRONMENT_NAME, OBJECT_NAME, PAGE_QUERY, TIMESTAMP } from '../../server/schemas.js';
 import { KEY_TYPES } from './key-types.js';
 import { PROFILES } from './profiles.js';
-import { REVOCATION_REASONS } from './records.js';
+import { CERTIFICATE_STATUSES, REVOCATION_REASONS } from './records.js';
 
 const union = (values: readonly string[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
 // Key types and profiles are checked by the service too, so an unknown one gets the service's message.
@@ -50,7 +50,15 @@ export const ImportCaBody = Type.Object(
   { name: CA_ID, certificate: PEM, privateKey: PEM, chain: Type.Optional(Type.Array(PEM, { maxItems: 8 })) },
   { additionalProperties: false },
 );
-export const ListQuery = Type.Object({ status: Type.Optional(union(['active', 'expired', 'revoked'], 'filter by status')), ...PAGE_QUERY }, { additionalProperties: false });
+export const ListQuery = Type.Object({ status: Type.Optional(union(CERTIFICATE_STATUSES, 'filter by status')), ...PAGE_QUERY }, { additionalProperties: false });
+export const PublicCrlQuery = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal('der'), Type.Literal('pem')], { description: 'der (default; or as the Accept header prefers) or pem' })) },
+  { additionalProperties: false },
+);
+export const PublicCrlAnswer = Type.Unsafe<Uint8Array>({
+  description: 'The CRL: DER as application/pkix-crl (RFC 2585), or PEM as application/x-pem-file',
+  content: { 'application/pkix-crl': { schema: { type: 'string', format: 'binary' } }, 'application/x-pem-file': { schema: { type: 'string' } } },
+});
 export const ExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('pem'), Type.Literal('der')], { description: 'pem (default) or base64 DER' })) }, { additionalProperties: false });
 
 const Summary = {

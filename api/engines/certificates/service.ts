@@ -1,6 +1,6 @@
 /**
  * The certificates engine: issues X.509 certificates from the environment's CA (generating the key pair
- * here, or certifying a caller's CSR), revokes them into the issuer's CRL, renews them automatically
+ * here, or certifying a caller's CSR), revokes or holds them in the issuer's CRL, renews them automatically
  * ahead of expiry, and lists and exports them. A private key generated here is returned once by
  * `create` and never stored; CA keys never leave `Authorities`.
  *
@@ -19,10 +19,11 @@ import { parseDuration } from './duration.js';
 import { generateKey, keyTypeOfPublicKey, pem, requireKeyType, spkiOf, type KeyType } from './key-types.js';
 import { parseSans, requireCommonName, sanOfCommonName, type San } from './names.js';
 import { keyUsagesOf, profileSpec, requireProfile, type Profile } from './profiles.js';
-import { certPath, infoOf, REVOCATION_REASONS, statusOf, type AutoRenewalConfig, type CaRecord, type CertificateInfo, type CertificateRecord, type CrlState, type RevocationReason } from './records.js';
+import { certPath, HOLD, infoOf, REVOCATION_REASONS, statusOf, type AutoRenewalConfig, type CaRecord, type CertificateInfo, type CertificateRecord, type CrlState, type RevocationReason } from './records.js';
 import { renewalDueAt, renewIndexPath, RenewalScheduler } from './renewal.js';
 import { parseCertificate, parseCsr, randomSerial, signCertificate, type Issuer } from './x509.js';
 
+/** `publicBaseUrl` (from `AuthorityOptions`) is the gateway's `pki` option, checked by `parsePkiOptions`. */
 export interface PkiOptions extends AuthorityOptions {
   /** How long each CRL is valid; it is re-signed at half this. */
   crlLifetimeSeconds: number;
@@ -157,16 +158,25 @@ export class CertificateService {
     return { id, format, certificate: b64(r.certificate), chain: r.chain.map(b64) };
   }
 
-  /** Revokes for good, re-signs the issuer's CRL at once, and stops auto-renewal. */
+  /**
+   * Revokes into the issuer's CRL, which is re-signed at once. Every reason but certificateHold is final
+   * and ends auto-renewal; a hold leaves the certificate `held` with auto-renewal paused until
+   * `releaseHold`, and a final revocation of a held certificate replaces the hold.
+   */
   async revoke(environment: string, id: string, reasonName = 'unspecified'): Promise<CertificateInfo & { crlNumber: number }> {
     const reason = reasonName as RevocationReason;
     if (!Object.hasOwn(REVOCATION_REASONS, reason)) throw invalid('invalid_reason', `"reason" expected one of ${Object.keys(REVOCATION_REASONS).join(', ')}, got "${reasonName.slice(0, 40)}"`);
     return this.#locks.run(certPath(environment, id), async () => {
       const r = await this.#require(environment, id);
-      if (r.revocation) throw conflict('already_revoked', `certificate "${id}" was already revoked at ${r.revocation.revokedAt}`);
-      const revokedAt = new Date().toISOString();
+      const held = r.revocation?.reason === HOLD;
+      if (r.revocation && !held) throw conflict('already_revoked', `certificate "${id}" was already revoked at ${r.revocation.revokedAt}`);
+      if (held && reason === HOLD) throw conflict('already_held', `certificate "${id}" has been on hold since ${r.revocation!.revokedAt}`);
+      // Revoking a held certificate keeps the hold's date: it has not been trustworthy since then, and a
+      // later date would make what was signed with it during the hold look valid.
+      const revokedAt = r.revocation?.revokedAt ?? new Date().toISOString();
+      // A hold keeps the auto-renewal settings for the release; only their schedule stops.
       const { autoRenewal: _off, ...rest } = r;
-      const next: CertificateRecord = { ...rest, revocation: { reason, revokedAt } };
+      const next: CertificateRecord = { ...(reason === HOLD ? r : rest), revocation: { reason, revokedAt } };
       const entry: RevokedEntry = { serialNumber: r.id, revokedAt, reasonCode: REVOCATION_REASONS[reason] };
       await this.store.batch([
         this.store.putJsonOp(certPath(environment, id), next),
@@ -174,6 +184,31 @@ export class CertificateService {
         { type: 'del', key: renewIndexPath(environment, id) },
       ]);
       this.#renewals.cancel(environment, id);
+      const crl = await this.#crls.regenerate(environment, r.issuerId);
+      return { ...infoOf(next), crlNumber: crl.number };
+    });
+  }
+
+  /** Ends a certificateHold: the entry leaves the CRL (re-signed at once) and paused auto-renewal resumes. */
+  releaseHold(environment: string, id: string): Promise<CertificateInfo & { crlNumber: number }> {
+    return this.#locks.run(certPath(environment, id), async () => {
+      const r = await this.#require(environment, id);
+      if (r.revocation?.reason !== HOLD) {
+        throw conflict(
+          'not_on_hold',
+          r.revocation
+            ? `certificate "${id}" was revoked (${r.revocation.reason}) at ${r.revocation.revokedAt}, which is final; only a certificateHold can be released`
+            : `certificate "${id}" is not on hold; nothing to release`,
+        );
+      }
+      const { revocation: _released, ...next } = r;
+      await this.store.batch([
+        this.store.putJsonOp(certPath(environment, id), next),
+        { type: 'del', key: revokedPrefix(environment, r.issuerId) + r.id },
+        ...(next.autoRenewal ? [this.store.putJsonOp(renewIndexPath(environment, id), {})] : []),
+      ]);
+      // A renewal that fell due during the hold runs at once.
+      this.#renewals.schedule(next);
       const crl = await this.#crls.regenerate(environment, r.issuerId);
       return { ...infoOf(next), crlNumber: crl.number };
     });
@@ -217,7 +252,10 @@ export class CertificateService {
   renew(environment: string, id: string): Promise<RenewalResult> {
     return this.#locks.run(certPath(environment, id), async () => {
       const old = await this.#require(environment, id);
-      if (old.revocation) throw conflict('certificate_revoked', `certificate "${id}" is revoked and cannot be renewed`);
+      if (old.revocation) {
+        const status = statusOf(old);
+        throw conflict(`certificate_${status}`, `certificate "${id}" is ${status === 'held' ? 'on hold' : 'revoked'} and cannot be renewed`);
+      }
       if (old.renewedBy) throw conflict('already_renewed', `certificate "${id}" was already renewed as "${old.renewedBy}"`);
       const spec: IssueSpec = {
         environment,
@@ -275,6 +313,11 @@ export class CertificateService {
 
   crl(environment: string, caId: string): Promise<CrlState> {
     return this.#crls.current(environment, caId);
+  }
+
+  /** The CRL as published to relying parties without an API key; undefined for a CA that does not exist. */
+  publishedCrl(environment: string, caId: string): Promise<CrlState | undefined> {
+    return this.#crls.published(environment, caId);
   }
 
   /** A renewal the scheduler started: audited like a request, failures kept on the record and retried. */
@@ -343,6 +386,7 @@ export class CertificateService {
         keyUsages: keyUsagesOf(spec.profile, keyType),
         extendedKeyUsages: profileSpec(spec.profile).extendedKeyUsages,
         sans: spec.sans,
+        crlUrls: this.authorities.crlUrls(spec.environment, spec.issuerId),
       },
       issuer,
     );

@@ -17,6 +17,7 @@ const OID = {
   subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
   crlNumber: '2.5.29.20',
+  crlDistributionPoints: '2.5.29.31',
   reasonCode: '2.5.29.21',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
@@ -125,6 +126,16 @@ export interface CertificateTemplate {
   sans?: readonly San[];
   /** Present for CA certificates: the path length constraint (undefined = unlimited). */
   ca?: { pathLength?: number };
+  /** Where the issuer's CRL is published (URIs); none means no CRL Distribution Points extension. */
+  crlUrls?: readonly string[];
+}
+
+/**
+ * CRLDistributionPoints (RFC 5280 §4.2.1.13): one DistributionPoint per URI, naming it as fullName.
+ * distributionPoint [0] tags a CHOICE, so it is explicit; fullName [0] replaces the GeneralNames SEQUENCE tag.
+ */
+function crlDistributionPoints(urls: readonly string[]): der.Der {
+  return der.seq(...urls.map((u) => der.seq(der.explicit(0, der.explicit(0, der.implicit(6, Buffer.from(u, 'ascii')))))));
 }
 
 /** Signs `t` with `issuer`; a root passes its own key and keyType and is self-signed. */
@@ -142,6 +153,7 @@ export function signCertificate(t: CertificateTemplate, issuer: Issuer | { self:
     ...(t.sans?.length ? [extension(OID.subjectAltName, false, der.seq(...t.sans.map(encodeSan)))] : []),
     extension(OID.subjectKeyIdentifier, false, der.octets(keyId)),
     extension(OID.authorityKeyIdentifier, false, der.seq(der.implicit(0, self ? keyId : issuer.certificate.keyId))),
+    ...(t.crlUrls?.length ? [extension(OID.crlDistributionPoints, false, crlDistributionPoints(t.crlUrls))] : []),
   ];
   const algorithm = keySpec(signerType).signatureAlgorithm;
   const tbs = der.seq(
