@@ -18,13 +18,26 @@ export type SealSettings =
   | { provider: 'software'; passphraseEnv?: string; passphraseFile?: string }
   | { provider: keyof typeof HSM_PROVIDERS; library?: string; tokenLabel: string; keyLabel: string; pinEnv?: string; pinFile?: string };
 
+/**
+ * Where the gateway listens, and the gateway's own option sections, passed through as written: the gateway checks
+ * them when it starts (a bad value stops the node's start with the gateway's message).
+ */
+export interface GatewaySettings {
+  host: string;
+  port: number;
+  /** e.g. `{ "allowPrivateTargets": true }` for a testnet whose webhook receivers run on 127.0.0.1. */
+  webhooks?: Record<string, unknown>;
+  /** e.g. `{ "publicBaseUrl": "https://kms.example.com" }`, named in certificates' CRL Distribution Points. */
+  pki?: Record<string, unknown>;
+}
+
 export interface NodeConfig {
   id: PartyId;
   /** Absolute path of the node's data directory (identity, LevelDB, seal salt). */
   dataDir: string;
   listen: string;
   control: { host: string; port: number };
-  gateway: { host: string; port: number } | null;
+  gateway: GatewaySettings | null;
   seal: SealSettings;
   members: MemberConfig[];
   roundTimeoutMs: number;
@@ -60,6 +73,16 @@ function integer(raw: Raw, key: string, min: number, max: number, name = key, fa
 function endpoint(value: unknown, name: string): { host: string; port: number } {
   const raw = object(value, name);
   return { host: string(raw, 'host', `${name}.host`)!, port: integer(raw, 'port', 0, 65535, `${name}.port`) };
+}
+
+function gateway(value: unknown): GatewaySettings {
+  const raw = object(value, 'gateway');
+  const sections: Partial<Pick<GatewaySettings, 'webhooks' | 'pki'>> = {};
+  for (const key of ['webhooks', 'pki'] as const) if (raw[key] !== undefined) sections[key] = object(raw[key], `gateway.${key}`);
+  const known = new Set(['host', 'port', 'webhooks', 'pki']);
+  const unknown = Object.keys(raw).find((k) => !known.has(k));
+  if (unknown) throw new InvalidInputError(`"gateway.${unknown}" is not a gateway setting (expected host, port, webhooks, pki)`);
+  return { ...endpoint(raw, 'gateway'), ...sections };
 }
 
 function seal(value: unknown): SealSettings {
@@ -120,7 +143,7 @@ export function parseNodeConfig(value: unknown, baseDir: string): NodeConfig {
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
     listen: string(raw, 'listen')!,
     control: endpoint(raw.control, 'control'),
-    gateway: raw.gateway === undefined || raw.gateway === null ? null : endpoint(raw.gateway, 'gateway'),
+    gateway: raw.gateway === undefined || raw.gateway === null ? null : gateway(raw.gateway),
     seal: seal(raw.seal),
     members: memberList,
     roundTimeoutMs: integer(raw, 'roundTimeoutMs', 100, 600_000, 'roundTimeoutMs', 30_000),

@@ -112,6 +112,8 @@ async function startGatewayCompanion(cluster: ClusterService, node: PartyNode, a
     dataDir: join(config.dataDir, 'gateway'),
     seal: node.services.seal,
     cluster,
+    ...(config.gateway.webhooks ? { webhooks: config.gateway.webhooks } : {}),
+    ...(config.gateway.pki ? { pki: config.gateway.pki } : {}),
   } as Parameters<typeof startGateway>[0]);
   if (gateway.adminApiKey) {
     if (adminKeyFile) await writeFile(adminKeyFile, gateway.adminApiKey + '\n', { mode: 0o600 });
