@@ -1,6 +1,6 @@
 /**
  * The one client interface the rest of the product (control API, gateway, CLI) uses to reach the cluster:
- * key generation, signing, resharing, refresh and status, each run as ceremonies between party nodes.
+ * key generation, signing, resharing, refresh, retirement and status, each run as ceremonies between party nodes.
  */
 import { InvalidInputError, type PartyId } from '../protocols/errors.js';
 import type { WireValue } from '../protocols/math/wire.js';
@@ -11,6 +11,7 @@ import type { SessionOutcome } from './sessions/manager.js';
 import type { PresignPool } from './keys/presign-pool.js';
 import { encodeResharePlan } from '../protocols/lss/index.js';
 import { planFromOwnShare } from './ceremonies/reshare.js';
+import { RETIRE_CEREMONY, refusePending } from './ceremonies/retire.js';
 import { APPROVAL_LIFETIME_MS, encodeApproval, issueApproval } from './approvals.js';
 
 export interface KeygenRequest {
@@ -48,6 +49,15 @@ export interface KeySummary {
   threshold: number;
   parties: PartyId[];
   generation: number;
+}
+
+export interface RetireResult {
+  keyId: string;
+  sessionId: string;
+  /** Parties that held a share and erased it in this run. */
+  retired: PartyId[];
+  /** Parties asked that no longer had the key (an earlier, interrupted run erased it there). */
+  alreadyRetired: PartyId[];
 }
 
 export type CeremonyRunner = (ceremony: string, parties: readonly PartyId[], params: WireValue) => Promise<SessionOutcome>;
@@ -164,6 +174,24 @@ export class ClusterService {
     const generation = record.generation + 1;
     await this.run('lss-activate', record.parties, { keyId: record.keyId, generation });
     return { keyId: record.keyId, protocol: record.protocol, publicKey: record.publicKey, threshold: record.threshold, parties: record.parties, generation };
+  }
+
+  /**
+   * Erase every share of a key on every holder (see ceremonies/retire.ts). Idempotent: re-run it after a failure or
+   * an interrupted run. The holders come from this node's record of the key; a node without one (it already erased
+   * its share, or never held it) cannot tell who still holds the key, so it asks every member, and all must answer.
+   */
+  async retire(keyId: string): Promise<RetireResult> {
+    const id = checkKeyId(keyId);
+    const record = await this.node.services.vault.get(id);
+    if (record) refusePending(record);
+    const parties = record ? record.parties : this.node.services.config.members.map((m) => m.id);
+    const outcome = await this.run(RETIRE_CEREMONY, parties, { keyId: id });
+    const retired: PartyId[] = [];
+    const alreadyRetired: PartyId[] = [];
+    for (const [party, summary] of outcome.summaries) ((summary as { retired?: unknown }).retired === true ? retired : alreadyRetired).push(party);
+    const byId = (a: PartyId, b: PartyId) => a - b;
+    return { keyId: id, sessionId: outcome.sessionId, retired: retired.sort(byId), alreadyRetired: alreadyRetired.sort(byId) };
   }
 
   /** This node first when it holds a share, then connected holders in id order, `threshold` of them. */

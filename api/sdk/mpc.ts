@@ -6,6 +6,7 @@
  *   const signed = await kms.mpc.sign({ walletId: wallet.id, transaction: { to, value: 2_500_000n, nonce: 7,
  *     gasLimit: 65_000, maxFeePerGas: 40_000_000_000n, maxPriorityFeePerGas: 30_000_000_000n } });
  *   // signed.serializedTransaction: ready for eth_sendRawTransaction
+ *   await kms.mpc.delete(wallet.id);   // every node erases its share of the wallet's key
  *
  * Amounts are integers in base units (wei, token base units, satoshi) as bigint, decimal string or safe
  * integer; never floats. Keygen and signing run ceremonies between nodes: give the client a `timeoutMs`
@@ -125,5 +126,13 @@ export class MpcClient {
 
   list(input: { limit?: number; cursor?: string } = {}): Promise<{ wallets: MpcWallet[]; nextCursor?: string }> {
     return this.http.call({ method: 'GET', path: '/v1/mpc/wallets', query: { limit: input.limit, cursor: input.cursor }, idempotent: true });
+  }
+
+  /**
+   * Delete a wallet: every node holding a share of its key erases it, for good; afterwards the wallet signs nothing
+   * and its id is not reused. Fails (503) and keeps the wallet while a holder is unreachable; retrying is safe.
+   */
+  async delete(walletId: string): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: `/v1/mpc/wallets/${seg(walletId, 'walletId')}`, idempotent: true });
   }
 }

@@ -9,7 +9,7 @@ const HELP = `luxkms — Lux KMS threshold key management
 Usage:
   luxkms node init|start|status …    run a party node
   luxkms testnet up [--nodes N] …    a whole cluster on this machine
-  luxkms coord keygen|sign|reshare|refresh|status …   ceremonies
+  luxkms coord keygen|sign|reshare|refresh|retire|status …   ceremonies
 
 Every command takes --help; --json prints one JSON object on stdout.
 

@@ -5,6 +5,7 @@ import type { KeyProtocol } from '../keys/key-vault.js';
 import type { PresignPool } from '../keys/presign-pool.js';
 import { cggmp21AuxCeremony, cggmp21KeygenCeremony, cggmp21PresignCeremony, cggmp21RefreshCeremony, cggmp21SignCeremony } from './cggmp21.js';
 import { activateCeremony, reshareCeremony } from './reshare.js';
+import { RETIRE_CEREMONY, retireCeremony } from './retire.js';
 import { cggmp21Driver } from './cggmp21-driver.js';
 import { frostKeygenCeremony, frostSignCeremony } from './frost.js';
 import { frostDriver } from './frost-driver.js';
@@ -19,6 +20,7 @@ export const nodeCeremonies: CeremonyFactory = (services) => ({
   'cggmp21-refresh': cggmp21RefreshCeremony(services) as never,
   'lss-reshare': reshareCeremony(services) as never,
   'lss-activate': activateCeremony(services) as never,
+  [RETIRE_CEREMONY]: retireCeremony(services) as never,
 });
 
 export function protocolDrivers(pool: PresignPool): Record<KeyProtocol, ProtocolDriver> {

@@ -1,6 +1,6 @@
 /**
  * The node's control API for operators and the coordinator CLI: status, keys, and ceremonies (keygen, sign,
- * reshare, refresh). Bound to loopback by default and guarded by a bearer token kept in the data directory.
+ * reshare, refresh, retire). Bound to loopback by default and guarded by a bearer token kept in the data directory.
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -100,6 +100,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
     '/v1/refresh',
     { schema: { body: { type: 'object', required: ['keyId'], additionalProperties: false, properties: { keyId: { type: 'string', maxLength: 64 } } } } },
     async (request) => cluster.refresh(request.body),
+  );
+
+  app.post<{ Body: { keyId: string } }>(
+    '/v1/retire',
+    { schema: { body: { type: 'object', required: ['keyId'], additionalProperties: false, properties: { keyId: { type: 'string', maxLength: 64 } } } } },
+    async (request) => cluster.retire(request.body.keyId),
   );
 
   await app.listen({ host: options.host, port: options.port });

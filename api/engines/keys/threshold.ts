@@ -5,7 +5,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { PartyId } from '../../../protocols/errors.js';
-import { invalid } from '../../server/errors.js';
+import { GatewayError, invalid } from '../../server/errors.js';
 import { decryptionFailed, type BackendSignature, type Generated, type GenerateRequest, type KeyBackend, type SignInput } from './backend.js';
 import { uncompressPoint } from './ecdsa.js';
 import type { KeyType, SigningAlgorithm } from './key-types.js';
@@ -17,6 +17,11 @@ export interface ThresholdSigner {
   sign(request: { keyId: string; digest: Uint8Array }): Promise<{ signature: string; publicKey: string; recovery?: number }>;
   /** Cluster members, for the default committee (all of them). */
   status(): { members: ReadonlyArray<{ id: PartyId }> };
+  /**
+   * Erase every node's share of the key; resolves only once every holder has (a holder that no longer has it counts
+   * as done, so a retry after a partial failure succeeds). Rejects, erasing nothing, when a holder does not take part.
+   */
+  retire(keyId: string): Promise<{ retired: PartyId[]; alreadyRetired: PartyId[] }>;
 }
 
 export interface Committee {
@@ -75,8 +80,24 @@ export class ThresholdBackend implements KeyBackend {
     throw new TypeError('threshold keys do not compute MACs');
   }
 
-  async destroy(): Promise<void> {
-    // The cluster client has no share deletion yet: the shares stay on the nodes, unused (see docs/keys.md).
+  /**
+   * Retires the version's key on the cluster. A failure propagates, so the engine keeps the version's material
+   * reference and its record (not `destroyed`) while shares may remain, and the deletion or expiry is retried.
+   */
+  async destroy(material: Material): Promise<void> {
+    if (material.kind !== 'threshold') throw new TypeError(`threshold backend given ${material.kind} material`);
+    const signer = this.#signer();
+    try {
+      await signer.retire(material.clusterKeyId);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      throw new GatewayError(
+        'unavailable',
+        'threshold_retire_failed',
+        `erasing the shares of cluster key "${material.clusterKeyId}" failed, so the key is kept and the erasure will be retried: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   #signer(): ThresholdSigner {

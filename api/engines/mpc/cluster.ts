@@ -14,6 +14,8 @@ export interface WalletCluster {
   sign(request: { keyId: string; digest: Uint8Array; approval?: { amount?: string } }): Promise<{ signature: string; signers: PartyId[] }>;
   /** The key as it is now: reshares change its committee and generation, never its public key. */
   key(keyId: string): Promise<{ publicKey: string; threshold: number; parties: PartyId[]; generation: number }>;
+  /** Erase every holder's share of the key; idempotent (a holder without it reports `alreadyRetired`). */
+  retire(keyId: string): Promise<{ retired: PartyId[]; alreadyRetired: PartyId[] }>;
   /** `id`: the node this gateway runs in. It drives every signing, so it must hold a share of each wallet. */
   status(): { id: PartyId; members: ReadonlyArray<{ id: PartyId; connected: boolean }> };
 }

@@ -9,7 +9,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessSpec } from '../../server/access.js';
-import { responses } from '../../server/schemas.js';
+import { NoContent, responses } from '../../server/schemas.js';
 import * as S from './schemas.js';
 import type { MpcWalletService, Prepared, SignTransactionRequest } from './service.js';
 import { formatUnits } from './units.js';
@@ -36,6 +36,20 @@ export async function mpcRoutes(app: FastifyInstance, opts: { mpc: MpcWalletServ
     schema: { tags, summary: 'Read a wallet', params: S.WalletParams, response: responses({ 200: S.Wallet }) },
     config: { access: access('read') },
   }, async (req) => mpc.get(req.params.walletId));
+
+  app.delete<{ Params: S.WalletParamsT }>('/mpc/wallets/:walletId', {
+    schema: {
+      tags,
+      summary: 'Delete a wallet: every node erases its key share for good',
+      description: 'while a holder of the key is unreachable it fails with 503 and the wallet is kept; retrying is safe',
+      params: S.WalletParams,
+      response: responses({ 204: NoContent }),
+    },
+    config: { access: access('delete') },
+  }, async (req, reply) => {
+    await mpc.deleteWallet(req.params.walletId);
+    return reply.code(204).send();
+  });
 
   app.post<{ Params: S.WalletParamsT; Body: Static<typeof S.SignBody> }>('/mpc/wallets/:walletId/sign', {
     schema: {

@@ -40,6 +40,8 @@ export interface WalletRecord {
   /** The key's share generation: 0 at keygen, one more after each reshare or refresh. */
   generation: number;
   createdAt: string;
+  /** Set once every node erased its share: the record stays as a tombstone, so the id (and its policies) is never reused. */
+  deletedAt?: string;
 }
 
 
@@ -134,7 +136,9 @@ export class MpcWalletService {
   async generateWallet(input: GenerateWalletInput): Promise<WalletInfo> {
     const chain = resolveChain(input);
     const id = input.id === undefined ? `wallet-${randomBytes(8).toString('hex')}` : checkWalletId(input.id);
-    if (await this.store.getJson(path(id))) throw conflict('wallet_exists', `wallet "${id}" already exists`);
+    const existing = await this.store.getJson<WalletRecord>(path(id));
+    if (existing?.deletedAt) throw conflict('wallet_exists', `wallet "${id}" was deleted; its id is not reused`);
+    if (existing) throw conflict('wallet_exists', `wallet "${id}" already exists`);
     const partyIds = this.#committee(input.parties, input.threshold);
     if (!Number.isInteger(input.threshold) || input.threshold < 1 || input.threshold > partyIds.length) {
       throw new InvalidInputError(`"threshold" expected integer 1..${partyIds.length}, got ${input.threshold}`);
@@ -162,10 +166,34 @@ export class MpcWalletService {
     return walletInfo(record);
   }
 
+  /** A wallet that exists and was not deleted. */
   async require(id: string): Promise<WalletRecord> {
+    const record = await this.#stored(id);
+    if (record.deletedAt) throw new GatewayError('gone', 'wallet_deleted', `wallet "${id}" was deleted at ${record.deletedAt}`);
+    return record;
+  }
+
+  async #stored(id: string): Promise<WalletRecord> {
     const record = await this.store.getJson<WalletRecord>(path(checkWalletId(id)));
     if (!record) throw notFound('wallet_not_found', `no wallet "${id}"`);
     return record;
+  }
+
+  /**
+   * Retire the wallet's key on the cluster (every node erases its share), then tombstone the wallet. If the cluster
+   * cannot retire it (a holder offline, a reshare in progress), nothing is marked: the wallet stays as it was and the
+   * delete can be retried, which is safe because retirement is idempotent. Deleting a deleted wallet does nothing.
+   */
+  async deleteWallet(id: string): Promise<void> {
+    const record = await this.#stored(id);
+    if (record.deletedAt) return;
+    try {
+      await onCluster('retiring the key', () => this.#cluster().retire(record.keyId));
+    } catch (err) {
+      if (err instanceof InvalidInputError && err.code === 'generation_pending') throw conflict('key_busy', err.message);
+      throw err;
+    }
+    await this.store.putJson(path(record.id), { ...record, deletedAt: new Date().toISOString() } satisfies WalletRecord);
   }
 
   async get(id: string): Promise<WalletInfo> {
@@ -175,14 +203,24 @@ export class MpcWalletService {
   /** Committee and generation as the cluster has them now (a reshare changes both), the rest as recorded. */
   async #live(record: WalletRecord): Promise<WalletInfo> {
     if (!this.cluster) return walletInfo(record);
-    const key = await onCluster('reading the key', () => this.#cluster().key(record.keyId));
+    let key: Awaited<ReturnType<WalletCluster['key']>>;
+    try {
+      key = await onCluster('reading the key', () => this.#cluster().key(record.keyId));
+    } catch (err) {
+      // Retired on the cluster by an operator rather than through the gateway: shown as recorded (it signs nothing;
+      // deleting the wallet tombstones it), so one such wallet does not break every listing.
+      if (err instanceof InvalidInputError && err.code === 'key_not_found') return walletInfo(record);
+      throw err;
+    }
     return walletInfo({ ...record, threshold: key.threshold, partyIds: key.parties, generation: key.generation });
   }
 
   async list(options: { limit: number; cursor?: string | undefined }): Promise<{ wallets: WalletInfo[]; nextCursor?: string }> {
     const wallets: WalletInfo[] = [];
     let last: string | undefined;
-    for await (const [key, record] of this.store.entriesJson<WalletRecord>(PREFIX, { ...(options.cursor ? { after: path(options.cursor) } : {}), limit: options.limit + 1 })) {
+    // Unbounded read, stopped early: tombstones are skipped, so a page may need more records than its size.
+    for await (const [key, record] of this.store.entriesJson<WalletRecord>(PREFIX, options.cursor ? { after: path(options.cursor) } : {})) {
+      if (record.deletedAt) continue;
       if (wallets.length === options.limit) return { wallets, nextCursor: last! };
       wallets.push(await this.#live(record));
       last = key.slice(PREFIX.length);

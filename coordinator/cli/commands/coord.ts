@@ -10,6 +10,7 @@ Commands:
   sign    --key ID --hash HEX [--signers 1,3]
   reshare --key ID --parties 1,2,3,4,5 --threshold T
   refresh --key ID
+  retire  --key ID      erase every node's share of the key for good (re-run it if it fails: it is idempotent)
   status  [--key ID]
 
 Parties are testnet node ids or peer ids. --threshold is the minimum number of signers (2-of-3: --threshold 2).
@@ -120,6 +121,19 @@ export async function coordCommand(argv: string[], out: Output): Promise<void> {
       const driver = await pickDriver(endpoints, []);
       const result = await withProgress(out, driver, callNode<Record<string, unknown>>(driver, 'POST', '/v1/refresh', { keyId: key() }));
       return out.result(result, `key ${result.keyId} refreshed, generation ${result.generation}`);
+    }
+    case 'retire': {
+      // Driven by a node that still holds the key when there is one: its record names the holders, so only they
+      // must be online (a node without the record has to ask every member).
+      const keyId = key();
+      const holders = await Promise.all(
+        endpoints.map((e) => callNode(e, 'GET', `/v1/keys/${encodeURIComponent(keyId)}`, undefined, 5_000).then(() => e.id, () => undefined)),
+      );
+      const driver = await pickDriver(endpoints, holders.filter((id): id is number => id !== undefined));
+      out.progress(`retiring key ${keyId} via node ${driver.id} …`);
+      const result = await withProgress(out, driver, callNode<{ keyId: string; retired: number[]; alreadyRetired: number[] }>(driver, 'POST', '/v1/retire', { keyId }));
+      const already = result.alreadyRetired.length ? `\n  already retired on: ${result.alreadyRetired.join(', ')}` : '';
+      return out.result(result as unknown as Record<string, unknown>, `key ${result.keyId} retired\n  shares erased on: ${result.retired.join(', ') || 'none'}${already}`);
     }
     case 'status': {
       const nodes = await Promise.all(

@@ -1,6 +1,7 @@
 /**
  * FROST across three real node processes over libp2p (TCP + Noise + Yamux): keygen through the coordinator
- * CLI, signing with every 2-of-3 quorum, independent verification, a killed node, and a restart.
+ * CLI, signing with every 2-of-3 quorum, independent verification, a killed node, a restart, and retiring keys
+ * through the CLI (with every holder up, and with one stopped).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ecc from 'tiny-secp256k1';
@@ -84,4 +85,46 @@ describe('FROST on a 3-node testnet', () => {
     expect(text).toMatch(/luxkms_round_seconds_count\{ceremony="frost-keygen"\} [1-9]/);
     expect((await fetch(`${node.controlUrl}/metrics`)).status).toBe(401);
   });
+
+  it('coord retire: every node erases its share, none lists the key, signing fails with key_not_found; a re-run reports "already retired"', async () => {
+    const retire = () => runCli(['coord', 'retire', '--testnet', net.fileName, '--key', plainKey.keyId]);
+    const retired = await retire();
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(retired.json).toMatchObject({ keyId: plainKey.keyId, retired: [1, 2, 3], alreadyRetired: [] });
+    for (const id of [1, 2, 3]) {
+      const { keys } = await net.call<{ keys: { keyId: string }[] }>(id, 'GET', '/v1/keys');
+      expect(keys.map((k) => k.keyId)).not.toContain(plainKey.keyId);
+      expect(keys.map((k) => k.keyId)).toContain(taprootKey.keyId);
+    }
+    const sign = await runCli(['coord', 'sign', '--testnet', net.fileName, '--key', plainKey.keyId, '--hash', randomBytes(32).toString('hex')]);
+    expect(sign.code).toBe(2);
+    expect(sign.json.error).toMatchObject({ code: 'key_not_found', message: expect.stringContaining(plainKey.keyId) });
+    const again = await retire();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ retired: [], alreadyRetired: [1, 2, 3] });
+  }, 60_000);
+
+  it('coord retire with a holder stopped exits 3 naming it and erases nothing; after its restart the retry retires the key', async () => {
+    await net.testnet.stopNode(3);
+    try {
+      const failed = await runCli(['coord', 'retire', '--testnet', net.fileName, '--key', taprootKey.keyId]);
+      expect(failed.code).toBe(3);
+      // Whichever holder's round deadline fires first reports it: the driver itself, or another holder's abort.
+      expect((failed.json.error as { message: string }).message).toMatch(/timed out in round 1 .* waiting for party 3/);
+      for (const id of [1, 2]) expect((await net.call<{ keyId: string }>(id, 'GET', `/v1/keys/${taprootKey.keyId}`)).keyId).toBe(taprootKey.keyId);
+    } finally {
+      await net.testnet.restart(3);
+    }
+    // As an operator would: retry once the other holders see node 3 again (their redial can lag its start).
+    for (const id of [1, 2]) {
+      const deadline = Date.now() + 15_000;
+      while (!(await net.call<{ members: { connected: boolean }[] }>(id, 'GET', '/v1/status')).members.every((m) => m.connected) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const retired = await runCli(['coord', 'retire', '--testnet', net.fileName, '--key', taprootKey.keyId]);
+    expect(retired.code, retired.stderr).toBe(0);
+    expect(retired.json).toMatchObject({ retired: [1, 2, 3] });
+    for (const id of [1, 2, 3]) await expect(net.call(id, 'GET', `/v1/keys/${taprootKey.keyId}`)).rejects.toMatchObject({ code: 'key_not_found' });
+  }, 90_000);
 });

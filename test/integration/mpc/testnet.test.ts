@@ -2,7 +2,8 @@
  * MPC wallets through the SDK against a real 3-process testnet (the gateway inside node 1): an EVM wallet
  * whose EIP-1559 transaction ethers parses with the wallet as sender, a Taproot wallet whose spend btc-signer
  * parses and libsecp256k1 verifies, a 2-of-3 wallet signing with a node stopped, a wallet still signing under
- * its address after a reshare by the coordinator CLI, and a maxAmount denial that no node ever signed for.
+ * its address after a reshare by the coordinator CLI, a maxAmount denial that no node ever signed for, and a deleted
+ * wallet whose key no node holds any more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -73,6 +74,14 @@ describe('MPC wallets through the SDK on a 3-node testnet', () => {
       expect(ecc.verifySchnorr(sighash, Buffer.from(wallet.publicKey, 'hex'), sig!)).toBe(true);
     }
   }, 300_000);
+
+  it('deleting a Taproot wallet erases its key share on every node; signing it afterwards is refused (410)', async () => {
+    const wallet = await kms.mpc.generateWallet({ chain: 'bitcoin-regtest', threshold: 2, parties: 3 });
+    await kms.mpc.signHash({ walletId: wallet.id, hash: randomBytes(32).toString('hex') });
+    await kms.mpc.delete(wallet.id);
+    for (const id of [1, 2, 3]) await expect(net.call(id, 'GET', `/v1/keys/${wallet.id}`)).rejects.toMatchObject({ code: 'key_not_found' });
+    await expect(kms.mpc.signHash({ walletId: wallet.id, hash: randomBytes(32).toString('hex') })).rejects.toMatchObject({ status: 410, code: 'wallet_deleted' });
+  }, 120_000);
 
   it('maxAmount: over the limit is a 403 naming the policy, and no node ran a signing session', async () => {
     await kms.policies.create({ name: 'treasury-signing', rules: [{ action: 'sign', resource: 'key:treasury-*', conditions: { maxAmount: 1000 } }] });

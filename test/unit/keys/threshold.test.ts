@@ -8,6 +8,7 @@ import { computeAddress, recoverAddress, Signature } from 'ethers';
 import * as tinysecp from 'tiny-secp256k1';
 import { describe, expect, it } from 'vitest';
 import type { ThresholdSigner } from '../../../api/engines/keys/threshold.js';
+import { TransportError } from '../../../protocols/errors.js';
 import type { ClusterService } from '../../../node/cluster.js';
 import { keysService } from './service-harness.js';
 
@@ -18,7 +19,9 @@ void clusterIsSigner;
 /** Holds each key's secret whole (unlike the cluster) and answers with the high-s twin, as a careless signer might. */
 function fakeCluster(members = [1, 2, 3]) {
   const secrets = new Map<string, Uint8Array>();
-  const calls: { keygen: unknown[]; sign: { keyId: string; digest: Uint8Array }[] } = { keygen: [], sign: [] };
+  const calls: { keygen: unknown[]; sign: { keyId: string; digest: Uint8Array }[]; retire: string[] } = { keygen: [], sign: [], retire: [] };
+  /** While set, retirement fails as the cluster does when a holder is offline: nothing is erased. */
+  const outage: { offline?: number } = {};
   const signer: ThresholdSigner = {
     status: () => ({ members: members.map((id) => ({ id })) }),
     async keygen(request) {
@@ -35,8 +38,14 @@ function fakeCluster(members = [1, 2, 3]) {
       const high = new secp256k1.Signature(low.r, secp256k1.Point.Fn.neg(low.s));
       return { signature: high.toHex('compact'), publicKey: Buffer.from(secp256k1.getPublicKey(secret, true)).toString('hex') };
     },
+    async retire(keyId) {
+      calls.retire.push(keyId);
+      if (outage.offline !== undefined) throw new TransportError(`session key-retire-1 timed out waiting for party ${outage.offline}`, [outage.offline], 'session_timeout');
+      const held = secrets.delete(keyId);
+      return held ? { retired: members, alreadyRetired: [] } : { retired: [], alreadyRetired: members };
+    },
   };
-  return { signer, calls };
+  return { signer, calls, secrets, outage };
 }
 
 describe('threshold keys', () => {
@@ -91,5 +100,51 @@ describe('threshold keys', () => {
     await expect(keys.create({ environment: 'production', type: 'ECDSA_SECP256K1', protection: 'software', threshold: { threshold: 2 } })).rejects.toMatchObject({ code: 'protection_conflict' });
     const { keys: alone } = await keysService();
     await expect(alone.create({ environment: 'production', type: 'ECDSA_SECP256K1' })).rejects.toMatchObject({ statusCode: 400, code: 'threshold_unavailable' });
+  });
+
+  it('deleting a threshold key retires every version\'s cluster key, and only then tombstones it', async () => {
+    const { signer, calls, secrets } = fakeCluster();
+    const { keys, clock } = await keysService(signer);
+    const key = await keys.create({ environment: 'production', type: 'ECDSA_SECP256K1' });
+    await keys.rotate('production', key.id);
+    const clusterKeys = [...secrets.keys()];
+    expect(clusterKeys).toHaveLength(2);
+    await keys.scheduleDeletion('production', key.id, '7d');
+    clock.now += 7 * 86_400_000;
+    await keys.maintain('production', key.id, async () => undefined);
+    expect(calls.retire.sort()).toEqual([...clusterKeys].sort());
+    expect(secrets.size).toBe(0);
+    expect((await keys.get('production', key.id)).state).toBe('deleted');
+  });
+
+  it('holder offline during deletion: no tombstone, a threshold_retire_failed error naming the party, and the retry finishes it', async () => {
+    const { signer, outage, secrets } = fakeCluster();
+    const { keys, clock } = await keysService(signer);
+    const key = await keys.create({ environment: 'production', type: 'ECDSA_SECP256K1' });
+    await keys.scheduleDeletion('production', key.id, '7d');
+    clock.now += 7 * 86_400_000;
+    outage.offline = 3;
+    const failure = await keys.maintain('production', key.id, async () => undefined).catch((e) => e);
+    expect(failure).toMatchObject({ statusCode: 503, code: 'threshold_retire_failed' });
+    expect(failure.message).toMatch(/party 3/);
+    expect((await keys.get('production', key.id)).state).toBe('pending_deletion');
+    expect(secrets.size).toBe(1);
+    delete outage.offline;
+    await keys.maintain('production', key.id, async () => undefined);
+    expect((await keys.get('production', key.id)).state).toBe('deleted');
+    expect(secrets.size).toBe(0);
+  });
+
+  it('an expiring version retires only its own cluster key; the current version keeps signing', async () => {
+    const { signer, calls, secrets } = fakeCluster();
+    const { keys, clock } = await keysService(signer);
+    const key = await keys.create({ environment: 'production', type: 'ECDSA_SECP256K1', versionExpiry: '1d' });
+    const [first] = [...secrets.keys()];
+    await keys.rotate('production', key.id);
+    clock.now += 86_400_000;
+    await keys.maintain('production', key.id, async () => undefined);
+    expect(calls.retire).toEqual([first]);
+    expect((await keys.get('production', key.id)).versions.map((v) => v.state)).toEqual(['destroyed', 'active']);
+    await keys.sign({ environment: 'production', keyId: key.id, message: Buffer.alloc(32, 1).toString('base64'), algorithm: 'ECDSA_SHA256' });
   });
 });

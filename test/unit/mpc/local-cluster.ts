@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
-import { InvalidInputError, type PartyId } from '../../../protocols/errors.js';
+import { InvalidInputError, TransportError, type PartyId } from '../../../protocols/errors.js';
 import type { WalletCluster } from '../../../api/engines/mpc/cluster.js';
 import type { WalletProtocol } from '../../../api/engines/mpc/chains.js';
 
@@ -57,6 +57,16 @@ export class LocalCluster implements WalletCluster {
   private publicKeyOf(key: LocalKey): string {
     const secret = toBytes32(key.protocol === 'frost-taproot' ? taprootOutputSecret(key.secret) : key.secret);
     return Buffer.from(key.protocol === 'frost-taproot' ? schnorr.getPublicKey(secret) : secp256k1.getPublicKey(secret, true)).toString('hex');
+  }
+
+  /** Like the cluster: every holder must take part, or nothing is erased; a key already gone is success. */
+  async retire(keyId: string) {
+    const key = this.keys.get(keyId);
+    if (!key) return { retired: [], alreadyRetired: this.status().members.map((m) => m.id) };
+    const offline = key.parties.filter((p) => this.down.has(p));
+    if (offline.length) throw new TransportError(`session key-retire-local timed out waiting for parties ${offline.join(', ')}`, offline, 'session_timeout');
+    this.keys.delete(keyId);
+    return { retired: key.parties, alreadyRetired: [] };
   }
 
   async sign(request: { keyId: string; digest: Uint8Array }) {
