@@ -120,9 +120,10 @@ export function cggmp21PresignCeremony(services: NodeServices): CeremonyHandler<
     },
     async complete(presignature, ctx) {
       const p = parseParams(ctx.params, 'cggmp21-presign', (r) => ({ keyId: keyIdParam(r), presignId: presignIdParam(r.string('presignId', 64)) }));
-      const record = await services.vault.require(p.keyId);
-      await services.vault.addPresignature(p.keyId, record.generation, p.presignId, encodePresignature(presignature));
-      services.decoded.put(p.keyId, record.generation, presignatureKind(p.presignId), presignature);
+      // Stored under the generation it was made with: the vault refuses it if the key has moved on (refresh,
+      // reshare, retirement) while it was being made.
+      await services.vault.addPresignature(p.keyId, presignature.generation, p.presignId, encodePresignature(presignature));
+      services.decoded.put(p.keyId, presignature.generation, presignatureKind(p.presignId), presignature);
       return { presignId: p.presignId };
     },
     routine: true,

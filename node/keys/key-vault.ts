@@ -306,6 +306,9 @@ export class KeyVault {
 
   async addPresignature(keyId: string, generation: number, id: string, presignature: Uint8Array): Promise<void> {
     return this.mutex.run(async () => {
+      // A presign that ends after its key was retired or moved to another generation must not leave an orphan secret.
+      const record = await this.require(keyId);
+      if (record.generation !== generation) throw new InvalidInputError(`key "${keyId}" is at generation ${record.generation}, not ${generation}`, 'no_such_generation');
       const ids = await this.presignatureIds(keyId);
       await this.store.commit([
         { type: 'putSealed', recordId: presigId(keyId, id), generation, plaintext: presignature },

@@ -77,6 +77,8 @@ interface Running {
   round: number;
   roundStartedAt: number;
   summaries: Map<PartyId, WireValue>;
+  /** `handler.complete` has been started for this party's result. */
+  completing?: boolean;
   finished: boolean;
   settle?: { resolve(o: SessionOutcome): void; reject(e: Error): void };
 }
@@ -140,15 +142,21 @@ export class SessionManager {
     const outcome = new Promise<SessionOutcome>((resolve, reject) => (running.settle = { resolve, reject }));
     this.sessions.set(sessionId, running);
     this.armTimer(running);
+    let session: ProtocolSession<unknown> | undefined;
     try {
-      if (sorted.includes(this.self)) running.session = await this.handlers[ceremony]!.open(ctx);
+      if (sorted.includes(this.self)) session = await this.handlers[ceremony]!.open(ctx);
     } catch (e) {
       this.finish(running, e as Error);
       return outcome;
     }
     const proposal: NodeMessage = { type: 'propose', sessionId, ceremony, parties: sorted, params };
     await Promise.all(sorted.filter((p) => p !== this.self).map((p) => this.sendTo(p, proposal)));
-    if (running.session) this.begin(running);
+    // Only now does the session take envelopes: a fast peer's round-1 message that arrived while the proposals were
+    // still going out waited in the early buffer (a session not yet started would have refused it and lost it).
+    if (session && !running.finished) {
+      running.session = session;
+      this.begin(running);
+    }
     return outcome;
   }
 
@@ -256,7 +264,9 @@ export class SessionManager {
   }
 
   private async completeLocally(running: Running, result: unknown): Promise<void> {
-    if (running.summaries.has(this.self) || running.finished) return;
+    // Every later step of a finished session calls this again; persisting the result must happen once.
+    if (running.completing || running.finished) return;
+    running.completing = true;
     try {
       const summary = await this.handlers[running.ctx.ceremony]!.complete(result, running.ctx);
       running.summaries.set(this.self, summary);

@@ -124,6 +124,10 @@ function recordKeygens(): void {
 }
 
 async function frostPhase(): Promise<void> {
+  // The ECDSA keygen before this phase starts presignature-pool and prime-pool refills on every node: let them end,
+  // or FROST signing is timed against Paillier work running beside it.
+  await settle('presignature pool refill', poolsFull, 90_000);
+  await settle('prime pools', primesReady(COMMITTEE), 60_000);
   const t0 = performance.now();
   const key = await cluster!.call<{ keyId: string; publicKey: string }>(1, 'POST', '/v1/keygen', { protocol: 'frost-taproot', threshold: 2, parties: COMMITTEE });
   recorder.figure(CLUSTER.frostKeygen, { value: since(t0), unit: 'ms', n: 1 });

@@ -4,29 +4,9 @@ import type { EcdsaKeyShare } from '../../../protocols/cggmp21/types.js';
 import { InvalidInputError, ProtocolAbort, TransportError } from '../../../protocols/errors.js';
 import { pointToHex } from '../../../protocols/math/curve.js';
 import { SimulatedIdentities } from '../../../protocols/round/simulator.js';
-import { SessionManager, type CeremonyHandler, type FrameTransport } from '../../../node/sessions/manager.js';
+import { SessionManager, type CeremonyHandler } from '../../../node/sessions/manager.js';
+import { LoopbackNetwork } from '../../helpers/loopback-network.js';
 import { encodeNodeMessage } from '../../../node/sessions/messages.js';
-
-/** Loopback transport: frames are delivered asynchronously, tagged with the sender's peer id. */
-class LoopbackNetwork {
-  private readonly handlers = new Map<string, (from: string, frame: Uint8Array) => void>();
-  down = new Set<string>();
-  transport(peer: string): FrameTransport {
-    return {
-      send: async (to, frame) => {
-        if (this.down.has(to) || this.down.has(peer)) throw new Error(`peer ${to} unreachable`);
-        setImmediate(() => this.handlers.get(to)?.(peer, frame));
-      },
-      onFrame: (handler) => {
-        this.handlers.set(peer, handler);
-        return () => this.handlers.delete(peer);
-      },
-    };
-  }
-  inject(to: string, from: string, frame: Uint8Array): void {
-    this.handlers.get(to)?.(from, frame);
-  }
-}
 
 function cluster(parties: number[], options: { roundTimeoutMs?: number; refuse?: number } = {}) {
   const network = new LoopbackNetwork();
@@ -69,6 +49,14 @@ describe('session manager', () => {
     expect(keys.size).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
     expect(stored.size).toBe(3);
+  });
+
+  it('a peer answering while the proposals are still going out is buffered, not refused by a session not yet started', async () => {
+    const { network, managers } = cluster([1, 2, 3]);
+    // Party 2 gets the proposal at once and replies; the proposal to party 3 is still in flight for 150 ms.
+    network.slow.set('peer-3', 150);
+    const outcome = await managers.get(1)!.run('keygen', [1, 2, 3], { threshold: 2 });
+    expect(outcome.summaries.size).toBe(3);
   });
 
   it('a node that is not a participant can drive a session among others', async () => {
