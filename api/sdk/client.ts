@@ -31,6 +31,12 @@ export interface LuxKMSOptions {
   baseUrl?: string;
   /** Per-attempt timeout; default 10 s. */
   timeoutMs?: number;
+  /**
+   * Per-attempt timeout of calls that run a ceremony between the cluster's nodes (creating, rotating and signing with
+   * keys, MPC wallet creation, signing and deletion): CGGMP21 keygen takes seconds to tens of seconds. Default
+   * 120 s, never less than `timeoutMs`.
+   */
+  ceremonyTimeoutMs?: number;
   /** Retries of idempotent calls (reads, deletes, dry runs); default 2. Creates and rotations never retry. */
   maxRetries?: number;
   /**
@@ -72,13 +78,17 @@ export class LuxKMS {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const maxRetries = options.maxRetries ?? 2;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`"timeoutMs" expected integer >= 1, got ${timeoutMs}`);
+    const ceremonyTimeoutMs = options.ceremonyTimeoutMs ?? Math.max(timeoutMs, 120_000);
+    if (!Number.isSafeInteger(ceremonyTimeoutMs) || ceremonyTimeoutMs < timeoutMs) {
+      throw new RangeError(`"ceremonyTimeoutMs" expected integer >= timeoutMs (${timeoutMs}), got ${ceremonyTimeoutMs}`);
+    }
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0 || maxRetries > 10) throw new RangeError(`"maxRetries" expected integer 0..10, got ${maxRetries}`);
     if (options.hsmProvider !== undefined && !HSM_PROVIDERS.includes(options.hsmProvider)) {
       throw new RangeError(`"hsmProvider" expected one of ${HSM_PROVIDERS.join(', ')}, got "${options.hsmProvider}"`);
     }
     this.hsm = options.hsmProvider ? { provider: options.hsmProvider, ...(options.clusterArn ? { clusterArn: options.clusterArn } : {}) } : undefined;
 
-    this.#transport = transport ?? new Transport({ baseUrl: this.baseUrl, apiKey: apiKey!, timeoutMs, maxRetries });
+    this.#transport = transport ?? new Transport({ baseUrl: this.baseUrl, apiKey: apiKey!, timeoutMs, ceremonyTimeoutMs, maxRetries });
     this.secrets = new SecretsClient(this.#transport, this.environment);
     this.keys = new KeysClient(this.#transport, this.environment, this.hsm);
     this.mpc = new MpcClient(this.#transport);

@@ -107,7 +107,9 @@ export class KeysClient {
   }
 
   #post<T>(keyId: string, environment: string | undefined, op: string, body?: unknown, idempotent = false): Promise<T> {
-    return this.http.call({ method: 'POST', path: `${this.#key(keyId, environment)}/${op}`, ...(body === undefined ? {} : { body }), idempotent });
+    // Signing and rotating a threshold key run ceremonies on the cluster.
+    const ceremony = op === 'sign' || op === 'rotate';
+    return this.http.call({ method: 'POST', path: `${this.#key(keyId, environment)}/${op}`, ...(body === undefined ? {} : { body }), idempotent, ceremony });
   }
 
   create(input: CreateKeyInput): Promise<Key> {
@@ -115,7 +117,7 @@ export class KeysClient {
     requireString(body.type, 'type');
     const useHsm = this.hsm && body.keyStore === undefined && body.protection === undefined;
     const keyStore = useHsm ? { provider: this.hsm!.provider, ...(this.hsm!.clusterArn ? { identifier: this.hsm!.clusterArn } : {}) } : body.keyStore;
-    return this.http.call({ method: 'POST', path: this.#base(environment), body: { ...body, ...(keyStore ? { keyStore } : {}) }, idempotent: false });
+    return this.http.call({ method: 'POST', path: this.#base(environment), body: { ...body, ...(keyStore ? { keyStore } : {}) }, idempotent: false, ceremony: true });
   }
 
   get(keyId: string, options: Env = {}): Promise<Key> {

@@ -9,8 +9,8 @@
  *   await kms.mpc.delete(wallet.id);   // every node erases its share of the wallet's key
  *
  * Amounts are integers in base units (wei, token base units, satoshi) as bigint, decimal string or safe
- * integer; never floats. Keygen and signing run ceremonies between nodes: give the client a `timeoutMs`
- * that leaves them room (CGGMP21 keygen can take tens of seconds).
+ * integer; never floats. Keygen, signing and deletion run ceremonies between nodes, so these calls wait up to the
+ * client's `ceremonyTimeoutMs` (default 120 s) rather than `timeoutMs`.
  */
 import type { SignedHash, SignedTransaction, WalletInfo } from '../engines/mpc/signed.js';
 import type { Transport } from './transport.js';
@@ -99,7 +99,7 @@ export class MpcClient {
   generateWallet(input: GenerateWalletInput): Promise<MpcWallet> {
     requireObject(input, 'input');
     requireString(input.chain, 'chain');
-    return this.http.call({ method: 'POST', path: '/v1/mpc/wallets', body: input, idempotent: false });
+    return this.http.call({ method: 'POST', path: '/v1/mpc/wallets', body: input, idempotent: false, ceremony: true });
   }
 
   /** Build the chain's transaction, check policies, threshold-sign it, and return it signed and serialized. */
@@ -111,13 +111,14 @@ export class MpcClient {
       path: `/v1/mpc/wallets/${seg(input.walletId, 'walletId')}/sign`,
       body: { transaction: jsonAmounts(input.transaction, 'transaction') },
       idempotent: false,
+      ceremony: true,
     });
   }
 
   /** Sign a 32-byte digest you computed yourself (hex). Refused by rules with `maxAmount`: it carries no amount. */
   signHash(input: { walletId: string; hash: string }): Promise<MpcSignedHash> {
     requireObject(input, 'input');
-    return this.http.call({ method: 'POST', path: `/v1/mpc/wallets/${seg(input.walletId, 'walletId')}/sign-hash`, body: { hash: requireString(input.hash, 'hash') }, idempotent: false });
+    return this.http.call({ method: 'POST', path: `/v1/mpc/wallets/${seg(input.walletId, 'walletId')}/sign-hash`, body: { hash: requireString(input.hash, 'hash') }, idempotent: false, ceremony: true });
   }
 
   get(walletId: string): Promise<MpcWallet> {
@@ -133,6 +134,6 @@ export class MpcClient {
    * and its id is not reused. Fails (503) and keeps the wallet while a holder is unreachable; retrying is safe.
    */
   async delete(walletId: string): Promise<void> {
-    await this.http.call({ method: 'DELETE', path: `/v1/mpc/wallets/${seg(walletId, 'walletId')}`, idempotent: true });
+    await this.http.call({ method: 'DELETE', path: `/v1/mpc/wallets/${seg(walletId, 'walletId')}`, idempotent: true, ceremony: true });
   }
 }

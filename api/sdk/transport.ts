@@ -9,6 +9,8 @@ export interface TransportOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** Per-attempt timeout of calls that run a ceremony between the cluster's nodes. */
+  ceremonyTimeoutMs: number;
   maxRetries: number;
   headers?: Record<string, string>;
 }
@@ -19,6 +21,8 @@ export interface Call {
   query?: Record<string, string | number | readonly string[] | undefined>;
   body?: unknown;
   idempotent: boolean;
+  /** The call runs a ceremony between nodes (keygen, threshold signing, retirement): it gets `ceremonyTimeoutMs`. */
+  ceremony?: boolean;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -63,7 +67,7 @@ export class Transport {
         method: call.method,
         headers,
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(call.ceremony ? this.options.ceremonyTimeoutMs : this.options.timeoutMs),
       });
     } catch (cause) {
       throw new ConnectionError(`cannot reach the gateway at ${url.origin}: ${(cause as Error).message}`, 'connection_failed', 0, undefined, { cause });

@@ -7,14 +7,17 @@ import { AuthenticationError, ConflictError, ConnectionError, LuxKMS, RateLimitE
 let server: Server;
 let baseUrl: string;
 let hits: { method: string; url: string; headers: Record<string, unknown> }[] = [];
-let answer: { status: number; body?: unknown; headers?: Record<string, string> };
+let answer: { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     hits.push({ method: req.method!, url: req.url!, headers: req.headers });
     req.resume();
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    const { status, headers, body, delayMs } = answer;
+    setTimeout(() => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    }, delayMs ?? 0);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -28,6 +31,18 @@ const kms = (maxRetries = 2) => new LuxKMS({ apiKey: 'lkms_test', environment: '
 const err = (status: number, code: string) => ({ status, body: { statusCode: status, code, message: `${code} happened`, requestId: 'req-1' } });
 
 describe('SDK transport', () => {
+  it('calls that run a ceremony wait up to ceremonyTimeoutMs; every other call times out at timeoutMs', async () => {
+    answer = { status: 200, body: { id: 'w1' }, delayMs: 300 };
+    const client = new LuxKMS({ apiKey: 'lkms_test', baseUrl, timeoutMs: 100, ceremonyTimeoutMs: 5_000, maxRetries: 0 });
+    await expect(client.mpc.get('w1')).rejects.toBeInstanceOf(ConnectionError);
+    await expect(client.mpc.generateWallet({ chain: 'polygon', threshold: 2, parties: 3 })).resolves.toEqual({ id: 'w1' });
+    await expect(client.keys.create({ type: 'ECDSA_SECP256K1' })).resolves.toEqual({ id: 'w1' });
+  });
+
+  it('a ceremony timeout below the ordinary one is refused', () => {
+    expect(() => new LuxKMS({ apiKey: 'lkms_test', baseUrl, timeoutMs: 10_000, ceremonyTimeoutMs: 5_000 })).toThrow('"ceremonyTimeoutMs" expected integer >= timeoutMs (10000), got 5000');
+  });
+
   it('retries an idempotent read on 503, up to maxRetries', async () => {
     answer = err(503, 'audit_unavailable');
     const e = await kms(2).secrets.get('x').catch((x) => x);
