@@ -54,16 +54,93 @@ export class Barrier {
   }
 }
 
+/** Bounds of the sealed-blob cache: small records are the hot ones (secret values are at most 32 KiB). */
+export interface BlobCacheLimits {
+  entries: number;
+  bytes: number;
+}
+const DEFAULT_BLOB_CACHE: BlobCacheLimits = { entries: 4096, bytes: 16 * 1024 * 1024 };
+
+/**
+ * Recently read blobs *as stored* (still sealed: every hit is decrypted and authenticated again, so no
+ * plaintext is kept), least recently used first out. It saves the store lookup, which costs more than the
+ * decryption. Exact because every write goes through the owning `EncryptedStore`, which forgets the paths it
+ * writes once the write has settled; a read that began before that moment cannot put what it read back.
+ */
+class BlobCache {
+  readonly #blobs = new Map<string, Uint8Array>();
+  #bytes = 0;
+  /** Advances with every settled write, so a read that overlapped one does not cache what it read. */
+  generation = 0;
+
+  constructor(private readonly limits: BlobCacheLimits) {
+    for (const field of ['entries', 'bytes'] as const) {
+      const n = limits[field];
+      if (!Number.isSafeInteger(n)) throw new TypeError(`"cacheLimits.${field}" expected integer, got ${String(n)}`);
+      if (n < 1) throw new RangeError(`"cacheLimits.${field}" expected integer >= 1, got ${n}`);
+    }
+  }
+
+  get size(): number {
+    return this.#blobs.size;
+  }
+
+  get(path: string): Uint8Array | undefined {
+    const blob = this.#blobs.get(path);
+    if (blob !== undefined) {
+      this.#blobs.delete(path);
+      this.#blobs.set(path, blob);
+    }
+    return blob;
+  }
+
+  offer(path: string, blob: Uint8Array, readGeneration: number): void {
+    if (readGeneration !== this.generation || blob.byteLength > this.limits.bytes / 8) return;
+    this.#drop(path);
+    this.#blobs.set(path, blob);
+    this.#bytes += blob.byteLength;
+    while (this.#blobs.size > this.limits.entries || this.#bytes > this.limits.bytes) this.#drop(this.#blobs.keys().next().value!);
+  }
+
+  forget(paths: Iterable<string>): void {
+    this.generation++;
+    for (const path of paths) this.#drop(path);
+  }
+
+  #drop(path: string): void {
+    const blob = this.#blobs.get(path);
+    if (blob === undefined) return;
+    this.#blobs.delete(path);
+    this.#bytes -= blob.byteLength;
+  }
+}
+
 /** JSON records behind the barrier: the one way services read and write gateway state. */
 export class EncryptedStore {
+  readonly #cache: BlobCache;
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly barrier: Barrier,
-  ) {}
+    cacheLimits: BlobCacheLimits = DEFAULT_BLOB_CACHE,
+  ) {
+    this.#cache = new BlobCache(cacheLimits);
+  }
+
+  /** How many sealed blobs are cached (for tests of the bound). */
+  get cachedBlobs(): number {
+    return this.#cache.size;
+  }
 
   async getBytes(path: string): Promise<Uint8Array | undefined> {
-    const blob = await this.store.get(path);
-    return blob === undefined ? undefined : this.barrier.decrypt(path, blob);
+    let blob = this.#cache.get(path);
+    if (blob === undefined) {
+      const generation = this.#cache.generation;
+      blob = await this.store.get(path);
+      if (blob === undefined) return undefined;
+      this.#cache.offer(path, blob, generation);
+    }
+    return this.barrier.decrypt(path, blob);
   }
 
   async getJson<T>(path: string): Promise<T | undefined> {
@@ -84,11 +161,20 @@ export class EncryptedStore {
   }
 
   async batch(ops: readonly BatchOperation[]): Promise<void> {
-    await this.store.batch(ops);
+    try {
+      await this.store.batch(ops);
+    } finally {
+      // Also after a failure: the batch may have been applied before the error surfaced.
+      this.#cache.forget(ops.map((op) => op.key));
+    }
   }
 
   async del(path: string): Promise<void> {
-    await this.store.del(path);
+    try {
+      await this.store.del(path);
+    } finally {
+      this.#cache.forget([path]);
+    }
   }
 
   /** Decrypted JSON records under `prefix`, in key order. */
