@@ -51,10 +51,14 @@ export class LevelKeyValueStore implements KeyValueStore {
   async batch(operations: readonly BatchOperation[]): Promise<void> {
     const checked = checkBatch(operations);
     if (checked.length === 0) return;
-    await this.#db.batch(
-      checked.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })),
-      DURABLE,
-    );
+    // The chained form: the array form builds and re-validates an operation object per entry, which costs the
+    // gateway's audit group commit (dozens of records a write) about half again as much main-thread time.
+    const batch = this.#db.batch();
+    for (const op of checked) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    await batch.write(DURABLE);
   }
 
   async *entries(prefix: string, options?: EntriesOptions): AsyncIterable<[string, Uint8Array]> {
