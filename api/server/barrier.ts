@@ -4,7 +4,7 @@
  * as some other record. The 32-byte barrier key is random, generated on first start, and kept in the store
  * only as sealed by the node's `Seal` (HSM or passphrase), so the raw database alone reveals nothing.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { BatchOperation, KeyValueStore } from '../../node/store/kv.js';
 import type { Seal } from '../../node/hsm/seal.js';
 import { BarrierIntegrityError } from './errors.js';
@@ -29,6 +29,11 @@ export class Barrier {
     const key = randomBytes(32);
     await store.put(BARRIER_KEY_PATH, await seal.seal(key, BARRIER_KEY_AD));
     return { barrier: new Barrier(key), created: true };
+  }
+
+  /** A 32-byte key for one other purpose (HKDF-SHA256 of the barrier key, `purpose` as info): never the key itself. */
+  deriveKey(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.#key, new Uint8Array(0), purpose, 32));
   }
 
   encrypt(path: string, plaintext: Uint8Array): Uint8Array {

@@ -59,6 +59,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The purpose the audit head's authentication key is derived for from the barrier key. */
+const AUDIT_ANCHOR_PURPOSE = 'luxkms/gateway/audit-head/v1';
+
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Checked before anything is opened: a bad setting should stop the start, not surface at the first webhook.
   const webhookOptions = parseWebhookOptions(options.webhooks);
@@ -68,7 +71,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const apiKeys = new ApiKeyService(store);
   const environments = new EnvironmentService(store);
   const policies = new PolicyService(store);
-  const audit = new AuditLog(options.auditStore ?? options.store);
+  const audit = new AuditLog(options.auditStore ?? options.store, barrier.deriveKey(AUDIT_ANCHOR_PURPOSE));
   const webhooks = new WebhookService(store, webhookOptions);
   await Promise.all([apiKeys.init(), environments.init(), policies.init(), audit.init()]);
   await webhooks.init();

@@ -5,7 +5,14 @@
  * atomic batch (records plus the new head), so 64 concurrent requests cost one store write, not 64, and
  * the chain order is the commit order. A failed batch rejects every append in it and leaves the head where
  * it was, so the caller's operation fails and the chain stays whole.
+ *
+ * The hash chain alone shows an edit or a deleted tail, but not a log rewritten whole by someone with write access
+ * to the disk (recomputing every hash is easy). So the head is authenticated: an HMAC over its sequence number and
+ * hash, under a key derived from the gateway's barrier key (sealed by the node's HSM or passphrase, in memory only
+ * while the gateway runs). A rewritten or truncated log then no longer meets an authenticated head: `verify` names
+ * it, and the gateway refuses to start on it rather than extend a forged chain.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KeyValueStore } from '../../../node/store/kv.js';
 import { AuditUnavailableError, InvalidInputError } from '../../server/errors.js';
 import { GENESIS_HASH, hashRecord, seqKey, type AuditEntry, type AuditRecord } from './chain.js';
@@ -20,6 +27,19 @@ const MAX_PROBLEMS = 100;
 interface Head {
   seq: number;
   hash: string;
+}
+
+interface StoredHead extends Head {
+  /** HMAC-SHA256 (hex) of `${seq}\n${hash}` under the anchor key. */
+  mac?: string;
+}
+
+/** The log cannot be trusted: its head is missing or not authenticated by this gateway's key. */
+export class AuditIntegrityError extends Error {
+  constructor(problem: string) {
+    super(`audit log integrity: ${problem}; the log was rewritten or truncated outside the gateway (run an audit verify and restore it from a backup)`);
+    this.name = 'AuditIntegrityError';
+  }
 }
 
 interface Pending {
@@ -52,18 +72,36 @@ export class AuditLog {
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
 
-  constructor(private readonly store: KeyValueStore) {}
+  /** `anchorKey`: the secret the head is authenticated with (the gateway derives it from its barrier key). */
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly anchorKey: Uint8Array,
+  ) {
+    if (!(anchorKey instanceof Uint8Array) || anchorKey.length < 32) throw new RangeError('"anchorKey" expected at least 32 bytes');
+  }
+
+  #mac(head: Head): string {
+    return createHmac('sha256', this.anchorKey).update(`${head.seq}\n${head.hash}`).digest('hex');
+  }
+
+  /** Why a stored head cannot be trusted, or undefined when its MAC is ours. */
+  #headProblem(head: StoredHead): string | undefined {
+    if (typeof head.mac !== 'string' || !/^[0-9a-f]{64}$/.test(head.mac)) return 'the stored head carries no authentication';
+    const ok = timingSafeEqual(Buffer.from(head.mac, 'hex'), Buffer.from(this.#mac(head), 'hex'));
+    return ok ? undefined : 'the stored head is not authenticated by this gateway\'s key';
+  }
 
   async init(): Promise<void> {
-    const head = await this.store.get(HEAD_KEY);
-    if (head) {
-      this.#head = decode<Head>(head);
+    const stored = await this.store.get(HEAD_KEY);
+    if (stored) {
+      const head = decode<StoredHead>(stored);
+      const problem = this.#headProblem(head);
+      if (problem) throw new AuditIntegrityError(problem);
+      this.#head = { seq: head.seq, hash: head.hash };
       return;
     }
-    for await (const [, value] of this.store.entries(RECORD_PREFIX, { reverse: true, limit: 1 })) {
-      const last = decode<AuditRecord>(value);
-      this.#head = { seq: last.seq, hash: last.hash };
-    }
+    // No head: a fresh log, unless records exist (then the head was deleted to hide a rewrite).
+    for await (const [key] of this.store.entries(RECORD_PREFIX, { limit: 1 })) throw new AuditIntegrityError(`records exist (${key}) but the head is gone`);
   }
 
   append(entry: AuditEntry): Promise<AuditRecord> {
@@ -92,7 +130,7 @@ export class AuditLog {
       try {
         await this.store.batch([
           ...records.map((r) => ({ type: 'put' as const, key: seqKey(r.seq), value: encode(r) })),
-          { type: 'put' as const, key: HEAD_KEY, value: encode({ seq, hash }) },
+          { type: 'put' as const, key: HEAD_KEY, value: encode({ seq, hash, mac: this.#mac({ seq, hash }) }) },
         ]);
         this.#head = { seq, hash };
         batch.forEach((p, i) => p.resolve(records[i]!));
@@ -129,11 +167,13 @@ export class AuditLog {
   /** Walks the whole chain up to the stored head and reports every break it finds. */
   async verify(): Promise<VerifyReport> {
     const headBytes = await this.store.get(HEAD_KEY);
-    const head: Head = headBytes ? decode<Head>(headBytes) : { seq: 0, hash: GENESIS_HASH };
+    const head: StoredHead = headBytes ? decode<StoredHead>(headBytes) : { seq: 0, hash: GENESIS_HASH };
     const problems: VerifyReport['problems'] = [];
     const report = (seq: number, problem: string) => {
       if (problems.length < MAX_PROBLEMS) problems.push({ seq, problem });
     };
+    const headProblem = headBytes ? this.#headProblem(head) : undefined;
+    if (headProblem) report(head.seq, `${headProblem} (the log was rewritten or its head replaced)`);
     let expectedSeq = 1;
     let prevHash = GENESIS_HASH;
     let count = 0;

@@ -1,7 +1,7 @@
 /** The hash-chained audit log on the in-memory store: chaining, group commit, tamper detection, failure. */
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, type AuditEntry } from '../../../api/engines/audit/chain.js';
-import { AuditLog } from '../../../api/engines/audit/service.js';
+import { GENESIS_HASH, hashRecord, type AuditEntry, type AuditRecord } from '../../../api/engines/audit/chain.js';
+import { AuditIntegrityError, AuditLog } from '../../../api/engines/audit/service.js';
 import { AuditUnavailableError } from '../../../api/server/errors.js';
 import { MemoryKeyValueStore } from '../../../node/store/memory-store.js';
 
@@ -10,9 +10,11 @@ const entry = (i: number): AuditEntry => ({
   result: 'allowed', code: 'allowed', sourceIp: '127.0.0.1', method: 'GET', path: `/v1/x/${i}`,
 });
 
+const ANCHOR = new Uint8Array(32).fill(7);
+
 async function logWith(n: number) {
   const store = new MemoryKeyValueStore();
-  const log = new AuditLog(store);
+  const log = new AuditLog(store, ANCHOR);
   await log.init();
   await Promise.all(Array.from({ length: n }, (_, i) => log.append(entry(i))));
   return { store, log };
@@ -31,7 +33,7 @@ describe('AuditLog', () => {
   it('continues the chain after a restart', async () => {
     const { store, log } = await logWith(3);
     await log.drain();
-    const reopened = new AuditLog(store);
+    const reopened = new AuditLog(store, ANCHOR);
     await reopened.init();
     expect((await reopened.append(entry(9))).seq).toBe(4);
     expect((await reopened.verify()).valid).toBe(true);
@@ -53,7 +55,7 @@ describe('AuditLog', () => {
 
   it('a failed write rejects its appends with AuditUnavailableError and leaves the chain whole', async () => {
     const store = new MemoryKeyValueStore();
-    const log = new AuditLog(store);
+    const log = new AuditLog(store, ANCHOR);
     await log.init();
     await log.append(entry(1));
     const realBatch = store.batch.bind(store);
@@ -73,5 +75,40 @@ describe('AuditLog', () => {
     expect((await log.list({ actions: ['sign'], limit: 10 })).records).toEqual([]);
     expect((await log.list({ to: '2000-01-01', limit: 10 })).records).toEqual([]);
     await expect(log.list({ cursor: 'x', limit: 1 })).rejects.toThrow('"cursor" expected a cursor returned by a previous page');
+  });
+
+  it('a log rewritten whole without the key (every hash and the head recomputed) is named by verify and refused at start', async () => {
+    const { store, log } = await logWith(3);
+    await log.drain();
+    // The forger drops record 2's evidence: rewrites it, re-chains 3, and writes a head that matches the new chain.
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    let prevHash = GENESIS_HASH;
+    for (let seq = 1; seq <= 3; seq++) {
+      const key = `audit/rec/${String(seq).padStart(16, '0')}`;
+      const r = JSON.parse(new TextDecoder().decode((await store.get(key))!)) as AuditRecord;
+      const { hash: _old, ...unsigned } = { ...r, prevHash, ...(seq === 2 ? { result: 'denied' as const, code: 'explicit_deny' } : {}) };
+      void _old;
+      const hash = hashRecord(unsigned);
+      await store.put(key, enc({ ...unsigned, hash }));
+      prevHash = hash;
+    }
+    await store.put('audit/head', enc({ seq: 3, hash: prevHash }));
+    const report = await log.verify();
+    expect(report.valid).toBe(false);
+    expect(report.problems).toEqual([{ seq: 3, problem: 'the stored head carries no authentication (the log was rewritten or its head replaced)' }]);
+    await expect(new AuditLog(store, ANCHOR).init()).rejects.toBeInstanceOf(AuditIntegrityError);
+  });
+
+  it('a head authenticated by another gateway\'s key is refused', async () => {
+    const { store, log } = await logWith(2);
+    await log.drain();
+    await expect(new AuditLog(store, new Uint8Array(32).fill(8)).init()).rejects.toThrow("the stored head is not authenticated by this gateway's key");
+  });
+
+  it('records left without their head (the head deleted to hide a truncation) are refused at start', async () => {
+    const { store, log } = await logWith(2);
+    await log.drain();
+    await store.del('audit/head');
+    await expect(new AuditLog(store, ANCHOR).init()).rejects.toThrow('records exist (audit/rec/0000000000000001) but the head is gone');
   });
 });
