@@ -106,9 +106,8 @@ export class KeysClient {
     return `${this.#base(environment)}/${seg(keyId, 'keyId')}`;
   }
 
-  #post<T>(keyId: string, environment: string | undefined, op: string, body?: unknown, idempotent = false): Promise<T> {
-    // Signing and rotating a threshold key run ceremonies on the cluster.
-    const ceremony = op === 'sign' || op === 'rotate';
+  /** `ceremony`: the call may run a ceremony on the cluster (signing with or rotating a threshold key). */
+  #post<T>(keyId: string, environment: string | undefined, op: string, body?: unknown, idempotent = false, ceremony = false): Promise<T> {
     return this.http.call({ method: 'POST', path: `${this.#key(keyId, environment)}/${op}`, ...(body === undefined ? {} : { body }), idempotent, ceremony });
   }
 
@@ -135,7 +134,7 @@ export class KeysClient {
 
   sign(input: SignKeyInput): Promise<KeySignature> {
     const { environment, keyId, message, ...rest } = requireObject(input, 'input');
-    return this.#post(keyId, environment, 'sign', { ...rest, message: toBase64(toBytes(message, 'message')) });
+    return this.#post(keyId, environment, 'sign', { ...rest, message: toBase64(toBytes(message, 'message')) }, false, true);
   }
 
   async verify(input: VerifyKeyInput): Promise<{ valid: boolean; keyId: string; keyVersion?: number; algorithm: SigningAlgorithm; messageType: MessageType }> {
@@ -192,7 +191,7 @@ export class KeysClient {
 
   /** A new version now; the previous one keeps verifying and decrypting until it expires. */
   rotate(keyId: string, options: Env = {}): Promise<RotatedKey> {
-    return this.#post(keyId, options.environment, 'rotate');
+    return this.#post(keyId, options.environment, 'rotate', undefined, false, true);
   }
 
   configureRotation(input: ConfigureRotationInput): Promise<Key> {

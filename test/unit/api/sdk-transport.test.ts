@@ -37,6 +37,9 @@ describe('SDK transport', () => {
     await expect(client.mpc.get('w1')).rejects.toBeInstanceOf(ConnectionError);
     await expect(client.mpc.generateWallet({ chain: 'polygon', threshold: 2, parties: 3 })).resolves.toEqual({ id: 'w1' });
     await expect(client.keys.create({ type: 'ECDSA_SECP256K1' })).resolves.toEqual({ id: 'w1' });
+    await expect(client.keys.sign({ keyId: 'k1', message: 'hello' })).resolves.toEqual({ id: 'w1' });
+    await expect(client.keys.rotate('k1')).resolves.toEqual({ id: 'w1' });
+    await expect(client.keys.verify({ keyId: 'k1', message: 'hello', signature: '00' })).rejects.toBeInstanceOf(ConnectionError);
   });
 
   it('a ceremony timeout below the ordinary one is refused', () => {

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { startHarness, type Harness } from '../../integration/api/gateway-harness.js';
+import type { Harness } from '../../integration/api/gateway-harness.js';
 import type { LuxKMS } from '../../../api/sdk/index.js';
-import { LocalCluster } from './local-cluster.js';
+import type { LocalCluster } from './local-cluster.js';
+import { startMpcGateway } from './mpc-gateway.js';
 
 const hash = () => randomBytes(32).toString('hex');
 
@@ -16,11 +17,7 @@ describe('deleting MPC wallets', () => {
   let cluster: LocalCluster;
   let kms: LuxKMS;
 
-  beforeAll(async () => {
-    cluster = new LocalCluster(3);
-    h = await startHarness({ cluster });
-    kms = h.admin;
-  });
+  beforeAll(async () => ({ h, cluster, kms } = await startMpcGateway()));
   afterAll(async () => h?.close());
 
   it('delete retires the key on the cluster, then the wallet is gone: read and signing answer 410, the list omits it', async () => {

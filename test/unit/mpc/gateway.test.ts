@@ -11,7 +11,8 @@ import { SigHash, TEST_NETWORK, p2wpkh, Transaction as BtcTx } from '@scure/btc-
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { startHarness, type Harness } from '../../integration/api/gateway-harness.js';
 import type { LuxKMS } from '../../../api/sdk/index.js';
-import { LocalCluster } from './local-cluster.js';
+import type { LocalCluster } from './local-cluster.js';
+import { startMpcGateway } from './mpc-gateway.js';
 
 const erc20 = new Interface(['function transfer(address,uint256)']);
 const recipient = () => getAddress('0x' + randomBytes(20).toString('hex'));
@@ -22,11 +23,7 @@ describe('MPC wallets over the gateway', () => {
   let cluster: LocalCluster;
   let kms: LuxKMS;
 
-  beforeAll(async () => {
-    cluster = new LocalCluster(3);
-    h = await startHarness({ cluster });
-    kms = h.admin;
-  });
+  beforeAll(async () => ({ h, cluster, kms } = await startMpcGateway()));
   afterAll(async () => h?.close());
 
   async function clientWithPolicy(name: string, rules: unknown[]): Promise<LuxKMS> {
